@@ -1,0 +1,58 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let strict: [SwiftSetting] = [.swiftLanguageMode(.v6)]
+
+let package = Package(
+    name: "Tresor",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "tresor", targets: ["tresor"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.0.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+    ],
+    targets: [
+        .target(name: "HCL", swiftSettings: strict),
+        .target(
+            name: "TresorCore",
+            dependencies: [
+                "HCL",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "TresorSecrets",
+            dependencies: ["TresorCore"],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "TresorHTTP",
+            dependencies: [
+                "TresorCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "tresor",
+            dependencies: [
+                "TresorCore", "TresorSecrets", "TresorHTTP",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "HCLTests", dependencies: ["HCL"], swiftSettings: strict),
+        .testTarget(name: "TresorCoreTests", dependencies: ["TresorCore"], swiftSettings: strict),
+        .testTarget(name: "TresorSecretsTests", dependencies: ["TresorSecrets", "TresorCore"], swiftSettings: strict),
+    ]
+)

@@ -1,0 +1,40 @@
+/// Constructors for every engine and auth method that can be mounted, by type name. The core
+/// knows none of them; `tresor`'s main registers them.
+public struct BackendFactory: Sendable {
+    public let type: String
+    public let kind: BackendKind
+    public let defaultDescription: String
+    /// Mount options the engine fills in when the caller gives none (kv's version).
+    public let normalizeOptions: @Sendable ([String: String]) throws -> [String: String]
+    public let make: @Sendable (MountEntry, Core) throws -> LogicalBackend
+
+    public init(type: String, kind: BackendKind, defaultDescription: String = "",
+                normalizeOptions: @escaping @Sendable ([String: String]) throws -> [String: String] = { $0 },
+                make: @escaping @Sendable (MountEntry, Core) throws -> LogicalBackend) {
+        self.type = type
+        self.kind = kind
+        self.defaultDescription = defaultDescription
+        self.normalizeOptions = normalizeOptions
+        self.make = make
+    }
+}
+
+public struct BackendRegistry: Sendable {
+    var factories: [BackendKind: [String: BackendFactory]] = [:]
+    /// Other names a type is enabled under, as "kv-v2" is kv with version 2.
+    var aliases: [String: (String, [String: String])] = [:]
+
+    public init() {}
+
+    public mutating func register(_ factory: BackendFactory) {
+        factories[factory.kind, default: [:]][factory.type] = factory
+    }
+
+    public mutating func alias(_ name: String, to type: String, options: [String: String]) {
+        aliases[name] = (type, options)
+    }
+
+    func factory(kind: BackendKind, type: String) -> BackendFactory? {
+        factories[kind]?[type]
+    }
+}

@@ -1,0 +1,150 @@
+import Foundation
+
+/// What the core answers for one request.
+public struct CoreResponse: Sendable {
+    public var response: LogicalResponse?
+    public var operation: LogicalOperation
+    public var mountType: String
+    public var requestID: String
+}
+
+extension Core {
+    /// The request pipeline: token → ACL → route → handler → commit. Any failure before the
+    /// commit leaves storage untouched.
+    public func handle(_ request: LogicalRequest) async throws(TresorError) -> CoreResponse {
+        do {
+            return try await process(request)
+        } catch let error as TresorError {
+            throw error
+        } catch {
+            logger.error("request failed", metadata: ["path": "\(request.path)", "error": "\(error)"])
+            throw TresorError.internalError("internal error")
+        }
+    }
+
+    private func process(_ incoming: LogicalRequest) async throws -> CoreResponse {
+        var request = incoming
+        if request.operation == .list && !request.path.hasSuffix("/") && !request.path.isEmpty {
+            request.path += "/"
+        }
+        let table = routes
+        let matched = table.match(request.path)
+
+        if isSealed {
+            // No mount table while sealed: a transient system backend serves the status paths.
+            let system = SystemBackend(core: self)
+            guard request.path.hasPrefix("sys/"), case let relative = String(request.path.dropFirst(4)),
+                  system.specialPaths.allowedWhenSealed.matches(relative) else {
+                throw TresorError.sealed
+            }
+            let route = RouteTable.Route(mount: MountEntry(path: "sys/", type: "system", kind: .secret), backend: system)
+            let operation: LogicalOperation = request.isWrite ? .update : request.operation
+            return try await run(request, route: route, relative: relative, token: nil, operation: operation)
+        }
+
+        let unauthenticated = matched.map { $0.0.backend.specialPaths.unauthenticated.matches($0.1) } ?? false
+        var token: TokenEntry?
+        if !unauthenticated {
+            guard let entry = try await tokens.lookup(token: request.clientToken, storage: direct) else {
+                throw TresorError.invalidToken
+            }
+            token = entry
+        }
+
+        guard let (route, relative) = matched else {
+            if let token, !token.isRoot {
+                let acl = try await policies.acl(for: token.policies, storage: direct)
+                if !acl.allows(request.isWrite ? .update : request.operation, path: request.path, data: request.data, needsSudo: false) {
+                    throw TresorError.permissionDenied
+                }
+            }
+            throw TresorError.notFound("no handler for route \"\(request.path)\". route entry not found.")
+        }
+
+        var operation = request.operation
+        let transaction = RequestTransaction(barrier: barrier, locks: locks)
+        do {
+            if request.isWrite || operation == .create || operation == .update {
+                operation = try await resolveWrite(request, route: route, relative: relative, token: token, transaction: transaction)
+            }
+            if let token, !unauthenticated {
+                let acl = try await policies.acl(for: token.policies, storage: direct)
+                let needsSudo = route.backend.specialPaths.root.matches(relative)
+                guard acl.allows(operation, path: request.path, data: request.data, needsSudo: needsSudo) else {
+                    throw TresorError.permissionDenied
+                }
+            }
+            var spent: TokenEntry?
+            if let current = token, current.numUses > 0 {
+                guard let before = try await tokens.spendUse(current, locks: locks) else { throw TresorError.invalidToken }
+                if before.numUses == 1 { spent = before }
+            }
+            let result = try await run(request, route: route, relative: relative, token: token, operation: operation, transaction: transaction)
+            try await transaction.commit()
+            if let spent {
+                try await revokeNow(spent.id)
+            }
+            return result
+        } catch {
+            transaction.discard()
+            throw error
+        }
+    }
+
+    /// A PUT/POST is a create when the target does not exist yet, an update otherwise; only paths
+    /// with an existence check can tell, the rest are updates.
+    private func resolveWrite(_ request: LogicalRequest, route: RouteTable.Route, relative: String, token: TokenEntry?, transaction: RequestTransaction) async throws -> LogicalOperation {
+        guard let (spec, captures) = route.backend.route(relative), let check = spec.existenceCheck else {
+            return .update
+        }
+        let context = makeContext(request, route: route, relative: relative, captures: captures, token: token, operation: .update, transaction: transaction)
+        let exists = try await check(context, FieldData(raw: request.data, schema: spec.fields))
+        return exists ? .update : .create
+    }
+
+    private func makeContext(_ request: LogicalRequest, route: RouteTable.Route, relative: String, captures: [String: String], token: TokenEntry?, operation: LogicalOperation, transaction: RequestTransaction) -> RequestContext {
+        RequestContext(request: request, operation: operation, path: relative, captures: captures,
+                       storage: StorageView(transaction, prefix: route.mount.storagePrefix),
+                       mount: route.mount, token: token, transaction: transaction)
+    }
+
+    private func run(_ request: LogicalRequest, route: RouteTable.Route, relative: String, token: TokenEntry?, operation: LogicalOperation, transaction: RequestTransaction? = nil) async throws -> CoreResponse {
+        let transaction = transaction ?? RequestTransaction(barrier: barrier, locks: locks)
+        guard let (spec, captures) = route.backend.route(relative) else {
+            throw TresorError.unsupportedPath
+        }
+        let handler: PathHandler?
+        switch operation {
+        case .create: handler = spec.handlers[.create] ?? spec.handlers[.update]
+        case .update: handler = spec.handlers[.update] ?? spec.handlers[.create]
+        case .help: handler = nil
+        default: handler = spec.handlers[operation]
+        }
+        if operation == .help {
+            let help = spec.synopsis.isEmpty ? "No help available for \(request.path)" : spec.synopsis
+            return CoreResponse(response: LogicalResponse(data: ["help": .string(help), "see_also": .null]), operation: operation,
+                                mountType: route.mount.type, requestID: request.id)
+        }
+        guard let handler else { throw TresorError.unsupportedOperation }
+        let fields = FieldData(raw: request.data, schema: spec.fields)
+        try fields.validate()
+        let context = makeContext(request, route: route, relative: relative, captures: captures, token: token, operation: operation, transaction: transaction)
+        var response = try await handler(context, fields)
+        if !spec.fields.isEmpty, case let unknown = fields.unknownFields, !unknown.isEmpty, response != nil {
+            response!.warnings.append("Endpoint ignored these unrecognized parameters: [\(unknown.joined(separator: " "))]")
+        }
+        return CoreResponse(response: response, operation: operation, mountType: route.mount.type, requestID: request.id)
+    }
+
+    /// Revokes a token tree in a transaction of its own.
+    func revokeNow(_ hash: String) async throws {
+        let tx = RequestTransaction(barrier: barrier, locks: locks)
+        do {
+            try await tokens.revokeTree(hash: hash, storage: tx)
+            try await tx.commit()
+        } catch {
+            tx.discard()
+            throw error
+        }
+    }
+}

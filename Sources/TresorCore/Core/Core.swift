@@ -1,0 +1,214 @@
+import Crypto
+import Foundation
+import Logging
+import Synchronization
+
+/// The server's heart: seal state, storage, mounts, policies and tokens, and the pipeline every
+/// request goes through (see Core+Handle).
+public final class Core: Sendable {
+    static let sealConfigPath = "core/seal-config"
+    static let rootKeyPath = "core/root-key"
+    static let mountsPath = "core/mounts"
+    static let authPath = "core/auth"
+
+    public let physical: PhysicalBackend
+    public let barrier: Barrier
+    public let locks = KeyLockTable()
+    public let policies: PolicyStore
+    public let tokens: TokenStore
+    public let registry: BackendRegistry
+    public let logger: Logger
+    public let storageType: String
+    public let clusterName: String
+    public let clusterID: String
+
+    let routeTable = Mutex(RouteTable([]))
+    let unsealProgress = Mutex<[[UInt8]]>([])
+    private let expiryTask = Mutex<Task<Void, Never>?>(nil)
+
+    public init(physical: PhysicalBackend, registry: BackendRegistry, storageType: String = "inmem", logger: Logger = Logger(label: "tresor")) {
+        self.physical = physical
+        self.barrier = Barrier(physical: physical)
+        self.policies = PolicyStore(barrier: barrier)
+        self.tokens = TokenStore(barrier: barrier)
+        var registry = registry
+        registry.register(BackendFactory(type: "system", kind: .secret, defaultDescription: "system endpoints used for control, policy and debugging") { _, core in
+            SystemBackend(core: core)
+        })
+        registry.register(BackendFactory(type: "token", kind: .auth, defaultDescription: "token based credentials") { _, core in
+            TokenBackend(core: core)
+        })
+        self.registry = registry
+        self.storageType = storageType
+        self.logger = logger
+        self.clusterName = "tresor-cluster-" + TokenCrypto.randomString(8).lowercased()
+        self.clusterID = UUID().uuidString.lowercased()
+        tokens.addRevocationHook { [weak self] entry, storage in
+            try await self?.destroyCubbyhole(of: entry, storage: storage)
+        }
+    }
+
+    public var routes: RouteTable { routeTable.withLock { $0 } }
+
+    public var direct: DirectStorage { DirectStorage(barrier: barrier, locks: locks) }
+
+    // MARK: seal
+
+    public func sealConfig() async throws -> SealConfig? {
+        guard let bytes = try await physical.get(Self.sealConfigPath) else { return nil }
+        return try JSONValue.decodeStored(SealConfig.self, from: bytes)
+    }
+
+    public var isSealed: Bool { barrier.isSealed }
+
+    /// Creates the root key, the keyring and the root token. The unseal keys exist only in the answer.
+    public func initialize(shares: Int, threshold: Int, rootTokenID: String? = nil) async throws -> InitResult {
+        guard try await sealConfig() == nil else { throw TresorError.badRequest("Vault is already initialized") }
+        guard shares >= 1, threshold >= 1, threshold <= shares, shares <= 255 else {
+            throw TresorError.badRequest("invalid seal configuration: threshold must be between 1 and the number of shares (at most 255)")
+        }
+        let unsealKey = SymmetricKey(size: .bits256)
+        let rootKey = SymmetricKey(size: .bits256)
+        let rootKeyBytes = rootKey.withUnsafeBytes { Array($0) }
+        let unsealKeyBytes = unsealKey.withUnsafeBytes { Array($0) }
+        let shareList = try Shamir.split(secret: unsealKeyBytes, shares: shares, threshold: threshold)
+        try await physical.put(Self.rootKeyPath, try Barrier.seal(rootKeyBytes, key: unsealKey, term: 0, path: Self.rootKeyPath))
+        try await barrier.initialize(rootKey: rootKey)
+        try await setupAfterUnseal()
+        var params = TokenParams()
+        params.id = rootTokenID
+        params.policies = ["root"]
+        params.path = "auth/token/root"
+        params.displayName = "root"
+        params.exactDisplayName = true
+        params.orphan = true
+        let (rootToken, _) = try await tokens.create(params, parent: nil, storage: direct)
+        // Written last: a crash before this point leaves the server uninitialised, not half-made.
+        try await physical.put(Self.sealConfigPath, try JSONValue.encodeStored(SealConfig(secretShares: shares, secretThreshold: threshold)))
+        barrier.seal()
+        routeTable.withLock { $0 = RouteTable([]) }
+        return InitResult(keys: shareList, rootToken: rootToken)
+    }
+
+    /// Adds one key share. Returns true once the server is unsealed.
+    @discardableResult
+    public func submitUnsealKey(_ share: [UInt8]) async throws -> Bool {
+        guard let config = try await sealConfig() else { throw TresorError.badRequest("Vault is not initialized") }
+        if !isSealed { return true }
+        let collected = unsealProgress.withLock { progress -> [[UInt8]] in
+            if !progress.contains(share) { progress.append(share) }
+            return progress
+        }
+        guard collected.count >= config.secretThreshold else { return false }
+        unsealProgress.withLock { $0 = [] }
+        let unsealKey: [UInt8]
+        do {
+            unsealKey = try Shamir.combine(collected)
+        } catch {
+            throw TresorError.badRequest("invalid key")
+        }
+        guard let blob = try await physical.get(Self.rootKeyPath) else {
+            throw TresorError.internalError("root key missing from storage")
+        }
+        let rootKey: [UInt8]
+        do {
+            rootKey = try Barrier.open(blob, path: Self.rootKeyPath) { _ in SymmetricKey(data: unsealKey) }
+        } catch {
+            // Whatever was wrong, say the same thing: which share was bad is not ours to leak.
+            throw TresorError.badRequest("Error unsealing: failed to decrypt keys from storage: cipher: message authentication failed")
+        }
+        try await barrier.unseal(rootKey: SymmetricKey(data: rootKey))
+        try await setupAfterUnseal()
+        return true
+    }
+
+    public var unsealProgressCount: Int { unsealProgress.withLock { $0.count } }
+    public func resetUnsealProgress() { unsealProgress.withLock { $0 = [] } }
+
+    public func seal() {
+        expiryTask.withLock { $0?.cancel(); $0 = nil }
+        barrier.seal()
+        routeTable.withLock { $0 = RouteTable([]) }
+    }
+
+    /// Dev mode: initialise with one key share, unseal, and mount KV v2 at `secret/`.
+    public func initializeDev(rootTokenID: String?) async throws -> (unsealKey: [UInt8], rootToken: String) {
+        let result = try await initialize(shares: 1, threshold: 1, rootTokenID: rootTokenID)
+        try await submitUnsealKey(result.keys[0])
+        if registry.factory(kind: .secret, type: "kv") != nil {
+            let tx = RequestTransaction(barrier: barrier, locks: locks)
+            try await enableMount(
+                MountEntry(path: "secret/", type: "kv", description: "key/value secret storage", kind: .secret, options: ["version": "2"]),
+                transaction: tx)
+            try await tx.commit()
+        }
+        return (result.keys[0], result.rootToken)
+    }
+
+    // MARK: start-up
+
+    private func setupAfterUnseal() async throws {
+        try await policies.setupDefaults()
+        try await tokens.setup()
+        var secretMounts = try await direct.getJSON(Self.mountsPath, as: [MountEntry].self)
+        if secretMounts == nil {
+            secretMounts = [
+                MountEntry(path: "cubbyhole/", type: "cubbyhole", description: "per-token private secret storage", kind: .secret, local: true),
+                MountEntry(path: "sys/", type: "system", description: "system endpoints used for control, policy and debugging", kind: .secret),
+            ]
+            try await direct.putJSON(Self.mountsPath, secretMounts!)
+        }
+        var authMounts = try await direct.getJSON(Self.authPath, as: [MountEntry].self)
+        if authMounts == nil {
+            authMounts = [MountEntry(path: "token/", type: "token", description: "token based credentials", kind: .auth)]
+            try await direct.putJSON(Self.authPath, authMounts!)
+        }
+        var routes: [RouteTable.Route] = []
+        for mount in secretMounts! + authMounts! {
+            guard let factory = registry.factory(kind: mount.kind, type: mount.type) else {
+                logger.error("skipping mount of unknown type", metadata: ["path": "\(mount.path)", "type": "\(mount.type)"])
+                continue
+            }
+            routes.append(RouteTable.Route(mount: mount, backend: try factory.make(mount, self)))
+        }
+        routeTable.withLock { $0 = RouteTable(routes) }
+        startExpiryLoop()
+    }
+
+    /// One task revokes every token whose time is up, parent trees included.
+    private func startExpiryLoop() {
+        let task = Task { [weak self] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .milliseconds(200))
+                guard let self, !self.isSealed else { continue }
+                for hash in self.tokens.expiry.due(at: Date()) {
+                    let tx = RequestTransaction(barrier: self.barrier, locks: self.locks)
+                    do {
+                        try await self.tokens.revokeTree(hash: hash, storage: tx)
+                        try await tx.commit()
+                    } catch {
+                        tx.discard()
+                        self.logger.error("failed to revoke expired token", metadata: ["error": "\(error)"])
+                        self.tokens.expiry.schedule(hash, at: Date().addingTimeInterval(5))
+                    }
+                }
+            }
+        }
+        expiryTask.withLock { $0?.cancel(); $0 = task }
+    }
+
+    // MARK: cubbyhole
+
+    /// Storage of the token's cubbyhole, inside the given transaction.
+    public func cubbyholeStorage(for token: TokenEntry, in storage: Storage) -> StorageView? {
+        guard let mount = routes.mounts.first(where: { $0.type == "cubbyhole" }) else { return nil }
+        return StorageView(storage, prefix: mount.storagePrefix + token.cubbyholeID + "/")
+    }
+
+    private func destroyCubbyhole(of token: TokenEntry, storage: Storage) async throws {
+        guard let view = cubbyholeStorage(for: token, in: storage) else { return }
+        for key in try await view.listRecursive("") {
+            try await view.delete(key)
+        }
+    }
+}

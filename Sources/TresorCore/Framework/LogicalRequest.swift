@@ -1,0 +1,46 @@
+import Foundation
+
+/// One API call after HTTP has been peeled off: what to do, where, with what, and who asks.
+public struct LogicalRequest: Sendable {
+    public var id: String
+    public var operation: LogicalOperation
+    /// The full path after `/v1/`, never starting with "/".
+    public var path: String
+    public var data: [String: JSONValue]
+    public var clientToken: String
+    public var remoteAddress: String?
+    /// Set when the HTTP method was PUT/POST: the core turns it into create or update.
+    public var isWrite: Bool
+    /// Headers a backend may need (none yet beyond content negotiation), lower-cased names.
+    public var headers: [String: String]
+
+    public init(id: String = UUID().uuidString.lowercased(), operation: LogicalOperation, path: String,
+                data: [String: JSONValue] = [:], clientToken: String = "", remoteAddress: String? = nil,
+                isWrite: Bool = false, headers: [String: String] = [:]) {
+        self.id = id
+        self.operation = operation
+        self.path = path
+        self.data = data
+        self.clientToken = clientToken
+        self.remoteAddress = remoteAddress
+        self.isWrite = isWrite
+        self.headers = headers
+    }
+}
+
+/// What a handler gets: the request, its storage (scoped to the mount, inside the request's
+/// transaction), where it is mounted and who is calling.
+public struct RequestContext: Sendable {
+    public let request: LogicalRequest
+    public let operation: LogicalOperation
+    /// The path relative to the mount.
+    public let path: String
+    public let captures: [String: String]
+    public let storage: StorageView
+    public let mount: MountEntry
+    public let token: TokenEntry?
+    /// The transaction itself, for engines that must reach beyond their view (the core's own backends).
+    public let transaction: RequestTransaction
+
+    public func capture(_ name: String) -> String { captures[name] ?? "" }
+}

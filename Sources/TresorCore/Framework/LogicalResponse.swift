@@ -1,0 +1,97 @@
+/// What a handler answers. `nil` from a handler means "nothing to say": 204 for writes, 404 for reads.
+public struct LogicalResponse: Sendable {
+    public var data: [String: JSONValue]?
+    public var warnings: [String]
+    public var auth: AuthResponse?
+    public var lease: LeaseResponse?
+    /// Some sys endpoints answer a bare JSON document with their own status (health, seal-status).
+    public var raw: RawResponse?
+    /// Vault's legacy sys endpoints repeat `data` at the top level of the body.
+    public var dataAtTopLevel: Bool
+    /// A status other than 200 for a full envelope (KV v2 answers 404 with metadata for a deleted version).
+    public var statusCode: Int?
+
+    public init(data: [String: JSONValue]? = nil, warnings: [String] = [], auth: AuthResponse? = nil,
+                lease: LeaseResponse? = nil, dataAtTopLevel: Bool = false) {
+        self.data = data
+        self.warnings = warnings
+        self.auth = auth
+        self.lease = lease
+        self.raw = nil
+        self.dataAtTopLevel = dataAtTopLevel
+        self.statusCode = nil
+    }
+
+    public static func raw(status: Int, body: JSONValue?) -> LogicalResponse {
+        var response = LogicalResponse()
+        response.raw = RawResponse(status: status, body: body)
+        return response
+    }
+
+    public static func list(_ keys: [String]) -> LogicalResponse? {
+        keys.isEmpty ? nil : LogicalResponse(data: ["keys": JSONValue(keys)])
+    }
+}
+
+public struct RawResponse: Sendable {
+    public var status: Int
+    public var body: JSONValue?
+}
+
+public struct LeaseResponse: Sendable {
+    public var leaseID: String
+    public var duration: Int64
+    public var renewable: Bool
+
+    public init(leaseID: String = "", duration: Int64, renewable: Bool) {
+        self.leaseID = leaseID
+        self.duration = duration
+        self.renewable = renewable
+    }
+}
+
+/// The `auth` block of a login or token-create answer.
+public struct AuthResponse: Sendable {
+    public var clientToken: String
+    public var accessor: String
+    public var policies: [String]
+    public var tokenPolicies: [String]
+    public var metadata: [String: String]
+    public var leaseDuration: Int64
+    public var renewable: Bool
+    public var orphan: Bool
+    public var numUses: Int64
+    public var tokenType: String
+
+    public init(clientToken: String, accessor: String, policies: [String], tokenPolicies: [String],
+                metadata: [String: String], leaseDuration: Int64, renewable: Bool, orphan: Bool,
+                numUses: Int64, tokenType: String = "service") {
+        self.clientToken = clientToken
+        self.accessor = accessor
+        self.policies = policies
+        self.tokenPolicies = tokenPolicies
+        self.metadata = metadata
+        self.leaseDuration = leaseDuration
+        self.renewable = renewable
+        self.orphan = orphan
+        self.numUses = numUses
+        self.tokenType = tokenType
+    }
+
+    public var json: JSONValue {
+        [
+            "client_token": .string(clientToken),
+            "accessor": .string(accessor),
+            "policies": JSONValue(policies),
+            "token_policies": JSONValue(tokenPolicies),
+            "metadata": metadata.isEmpty ? .null : JSONValue(metadata),
+            "lease_duration": .int(leaseDuration),
+            "renewable": .bool(renewable),
+            "entity_id": "",
+            "token_type": .string(tokenType),
+            "orphan": .bool(orphan),
+            "mfa_requirement": .null,
+            "num_uses": .int(numUses),
+        ]
+    }
+}

@@ -1,0 +1,79 @@
+public typealias PathHandler = @Sendable (RequestContext, FieldData) async throws -> LogicalResponse?
+public typealias ExistenceCheck = @Sendable (RequestContext, FieldData) async throws -> Bool
+
+/// One path a backend serves: its pattern, typed fields and a handler per operation. Validation,
+/// 405 for unknown operations and help all come from this declaration.
+public struct PathSpec: Sendable {
+    public let pattern: PathPattern
+    public let fields: [String: FieldSpec]
+    public let handlers: [LogicalOperation: PathHandler]
+    /// Decides whether a write creates or updates, which ACLs distinguish. Without one, every
+    /// write is an update, as in Vault.
+    public let existenceCheck: ExistenceCheck?
+    public let synopsis: String
+
+    public init(_ pattern: String, fields: [FieldSpec] = [], existenceCheck: ExistenceCheck? = nil,
+                synopsis: String = "", handlers: [LogicalOperation: PathHandler]) {
+        self.pattern = PathPattern(pattern)
+        self.fields = Dictionary(fields.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        self.handlers = handlers
+        self.existenceCheck = existenceCheck
+        self.synopsis = synopsis
+    }
+}
+
+/// Glob lists in Vault's style: "login" matches exactly, "login/*" or "login*" any path with
+/// that prefix.
+public struct PathGlobs: Sendable {
+    private let exact: Set<String>
+    private let prefixes: [String]
+
+    public init(_ globs: [String]) {
+        exact = Set(globs.filter { !$0.hasSuffix("*") })
+        prefixes = globs.filter { $0.hasSuffix("*") }.map { String($0.dropLast()) }
+    }
+
+    public func matches(_ path: String) -> Bool {
+        exact.contains(path) || prefixes.contains { path.hasPrefix($0) }
+    }
+}
+
+public struct SpecialPaths: Sendable {
+    /// Served without a token (logins, health).
+    public var unauthenticated: PathGlobs
+    /// Need the sudo capability on top of the operation's own.
+    public var root: PathGlobs
+    /// Still served while the server is sealed.
+    public var allowedWhenSealed: PathGlobs
+
+    public init(unauthenticated: [String] = [], root: [String] = [], allowedWhenSealed: [String] = []) {
+        self.unauthenticated = PathGlobs(unauthenticated)
+        self.root = PathGlobs(root)
+        self.allowedWhenSealed = PathGlobs(allowedWhenSealed)
+    }
+}
+
+public enum BackendKind: String, Sendable, Codable {
+    case secret, auth
+}
+
+/// A secrets engine, auth method or the system backend. Declares its paths; the framework does
+/// the rest.
+public protocol LogicalBackend: Sendable {
+    var paths: [PathSpec] { get }
+    var specialPaths: SpecialPaths { get }
+    /// Called when the backend's storage is gone (mount disabled), to drop caches.
+    func cleanup() async
+}
+
+extension LogicalBackend {
+    public var specialPaths: SpecialPaths { SpecialPaths() }
+    public func cleanup() async {}
+
+    public func route(_ path: String) -> (PathSpec, [String: String])? {
+        for spec in paths {
+            if let captures = spec.pattern.match(path) { return (spec, captures) }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,208 @@
+/// Several policies compiled into one lookup structure. Built once per set of policy names and
+/// cached; checking a request is a dictionary probe plus a short scan of wildcard rules.
+public struct ACL: Sendable {
+    struct CompiledRule: Sendable {
+        var pattern: String
+        var capabilities: Capabilities
+        var allowedParameters: [String: [JSONValue]]
+        var deniedParameters: [String: [JSONValue]]
+        var requiredParameters: [String]
+        let segments: [Substring]
+        let isGlob: Bool
+        let priority: Priority
+
+        init(_ rule: Policy.Rule) {
+            pattern = rule.pattern
+            capabilities = rule.capabilities
+            allowedParameters = rule.allowedParameters
+            deniedParameters = rule.deniedParameters
+            requiredParameters = rule.requiredParameters
+            isGlob = rule.pattern.hasSuffix("*")
+            let body = isGlob ? String(rule.pattern.dropLast()) : rule.pattern
+            segments = body.split(separator: "/", omittingEmptySubsequences: false)
+            priority = Priority(rule.pattern)
+        }
+
+        mutating func merge(_ other: Policy.Rule) {
+            if capabilities.contains(.deny) || other.capabilities.contains(.deny) {
+                capabilities = .deny
+            } else {
+                capabilities.formUnion(other.capabilities)
+            }
+            for (k, v) in other.allowedParameters { allowedParameters[k] = Self.mergeValues(allowedParameters[k], v) }
+            for (k, v) in other.deniedParameters { deniedParameters[k] = Self.mergeValues(deniedParameters[k], v) }
+            requiredParameters = Array(Set(requiredParameters + other.requiredParameters)).sorted()
+        }
+
+        /// An empty list means "any value"; merging with it keeps "any".
+        static func mergeValues(_ a: [JSONValue]?, _ b: [JSONValue]) -> [JSONValue] {
+            guard let a else { return b }
+            if a.isEmpty || b.isEmpty { return [] }
+            return a + b
+        }
+
+        func matches(_ path: String) -> Bool {
+            let pathSegments = path.split(separator: "/", omittingEmptySubsequences: false)
+            for (i, segment) in segments.enumerated() {
+                let last = i == segments.count - 1
+                guard i < pathSegments.count else { return false }
+                if last && isGlob {
+                    if segment == "+" { return true }
+                    let rest = pathSegments[i...].joined(separator: "/")
+                    return rest.hasPrefix(segment)
+                }
+                if segment == "+" { continue }
+                if segment != pathSegments[i] { return false }
+            }
+            return pathSegments.count == segments.count
+        }
+    }
+
+    /// Vault's documented precedence between two matching patterns; higher wins.
+    struct Priority: Comparable, Sendable {
+        let firstWildcard: Int
+        let notGlob: Bool
+        let fewerPlus: Int
+        let length: Int
+        let pattern: String
+
+        init(_ pattern: String) {
+            let chars = Array(pattern)
+            firstWildcard = chars.firstIndex(where: { $0 == "*" || $0 == "+" }) ?? Int.max
+            notGlob = !pattern.hasSuffix("*")
+            fewerPlus = -pattern.split(separator: "/", omittingEmptySubsequences: false).filter { $0 == "+" }.count
+            length = chars.count
+            self.pattern = pattern
+        }
+
+        static func < (a: Priority, b: Priority) -> Bool {
+            if a.firstWildcard != b.firstWildcard { return a.firstWildcard < b.firstWildcard }
+            if a.notGlob != b.notGlob { return !a.notGlob }
+            if a.fewerPlus != b.fewerPlus { return a.fewerPlus < b.fewerPlus }
+            if a.length != b.length { return a.length < b.length }
+            return a.pattern < b.pattern
+        }
+    }
+
+    public let isRoot: Bool
+    private let exact: [String: CompiledRule]
+    /// Wildcard rules, highest priority first, so the first match is the winner.
+    private let wildcard: [CompiledRule]
+
+    public init(policies: [Policy]) {
+        isRoot = policies.contains { $0.name == "root" }
+        var byPattern: [String: CompiledRule] = [:]
+        for policy in policies {
+            for rule in policy.rules {
+                if byPattern[rule.pattern] != nil {
+                    byPattern[rule.pattern]!.merge(rule)
+                } else {
+                    byPattern[rule.pattern] = CompiledRule(rule)
+                }
+            }
+        }
+        exact = byPattern.filter { !$0.key.contains("*") && !$0.key.contains("+") }
+        wildcard = byPattern.values.filter { $0.pattern.contains("*") || $0.pattern.contains("+") }
+            .sorted { $0.priority > $1.priority }
+    }
+
+    func rule(for path: String) -> CompiledRule? {
+        if let rule = exact[path] { return rule }
+        return wildcard.first { $0.matches(path) }
+    }
+
+    /// The capabilities granted on `path`, as the capabilities endpoints report them.
+    public func capabilities(on path: String) -> Capabilities {
+        if isRoot { return [.create, .read, .update, .delete, .list, .sudo, .patch] }
+        return rule(for: path)?.capabilities ?? .deny
+    }
+
+    public func capabilityNames(on path: String) -> [String] {
+        if isRoot { return ["root"] }
+        let caps = capabilities(on: path)
+        return caps.isEmpty ? ["deny"] : caps.names
+    }
+
+    /// Whether `operation` on `path` with `data` is allowed; `needsSudo` for root-protected paths.
+    public func allows(_ operation: LogicalOperation, path: String, data: [String: JSONValue], needsSudo: Bool) -> Bool {
+        if isRoot { return true }
+        if operation == .help { return true }
+        guard let rule = rule(for: path), !rule.capabilities.contains(.deny) else { return false }
+        let needed = Capabilities.required(for: operation).union(needsSudo ? .sudo : [])
+        guard rule.capabilities.isSuperset(of: needed) else { return false }
+        switch operation {
+        case .create, .update, .patch:
+            return parametersAllowed(rule, data)
+        default:
+            return true
+        }
+    }
+
+    private func parametersAllowed(_ rule: CompiledRule, _ data: [String: JSONValue]) -> Bool {
+        for name in rule.requiredParameters where data[name] == nil { return false }
+        if !rule.deniedParameters.isEmpty {
+            if let any = rule.deniedParameters["*"], any.isEmpty, !data.isEmpty { return false }
+            for (name, value) in data {
+                if let denied = rule.deniedParameters[name] ?? rule.deniedParameters["*"] {
+                    if denied.isEmpty || Self.valueMatches(value, denied) { return false }
+                }
+            }
+        }
+        if !rule.allowedParameters.isEmpty {
+            for (name, value) in data {
+                guard let allowed = rule.allowedParameters[name] ?? rule.allowedParameters["*"] else { return false }
+                if !allowed.isEmpty && !Self.valueMatches(value, allowed) { return false }
+            }
+        }
+        return true
+    }
+
+    /// A value (or every element of a list value) must equal one of the listed values; string
+    /// values may use a leading or trailing "*" glob.
+    static func valueMatches(_ value: JSONValue, _ list: [JSONValue]) -> Bool {
+        if case .array(let items) = value {
+            return items.allSatisfy { valueMatches($0, list) }
+        }
+        for candidate in list {
+            if candidate == value { return true }
+            if case .string(let pattern) = candidate {
+                let text = value.looseString
+                if pattern == text { return true }
+                if pattern == "*" { return true }
+                if pattern.hasSuffix("*"), text.hasPrefix(pattern.dropLast()) { return true }
+                if pattern.hasPrefix("*"), text.hasSuffix(pattern.dropFirst()) { return true }
+            }
+        }
+        return false
+    }
+}
+
+extension ACL {
+    /// Whether any rule grants something at or below `prefix`: enough to learn that a mount exists.
+    public func hasAnyAccess(underPrefix prefix: String) -> Bool {
+        if isRoot { return true }
+        let grants: (CompiledRule) -> Bool = { !$0.capabilities.contains(.deny) && !$0.capabilities.isEmpty }
+        for rule in exact.values where rule.pattern.hasPrefix(prefix) && grants(rule) { return true }
+        for rule in wildcard where grants(rule) {
+            if rule.pattern.hasPrefix(prefix) || rule.matches(prefix) { return true }
+            // A glob such as "sec*" covers the prefix too.
+            if rule.isGlob, prefix.hasPrefix(rule.pattern.dropLast()) { return true }
+            if rule.pattern.contains("+"), rule.matchesAsPrefix(of: prefix) { return true }
+        }
+        return false
+    }
+}
+
+extension ACL.CompiledRule {
+    /// Whether the first segments of this rule could match a path starting with `prefix`.
+    func matchesAsPrefix(of prefix: String) -> Bool {
+        let prefixSegments = prefix.split(separator: "/", omittingEmptySubsequences: true)
+        for (i, segment) in prefixSegments.enumerated() {
+            guard i < segments.count else { return isGlob }
+            if segments[i] == "+" { continue }
+            if i == segments.count - 1 && isGlob { return segment.hasPrefix(segments[i]) }
+            if segments[i] != segment { return false }
+        }
+        return true
+    }
+}

@@ -1,0 +1,78 @@
+import Synchronization
+
+/// ACL policies: kept under `sys/policy/` through the barrier, parsed once and compiled into
+/// ACLs cached by policy set. Writes go through the request's transaction; caches are dropped
+/// only after that transaction commits.
+public final class PolicyStore: Sendable {
+    static let prefix = "sys/policy/"
+    public static let rootPolicy = Policy(name: "root", rules: [], text: "")
+
+    private let parsed = Mutex<[String: Policy]>([:])
+    private let compiled = Mutex<[[String]: ACL]>([:])
+    private let barrier: Barrier
+
+    public init(barrier: Barrier) {
+        self.barrier = barrier
+    }
+
+    /// Writes the built-in `default` policy on first start.
+    func setupDefaults() async throws {
+        if try await barrier.get(Self.prefix + "default") == nil {
+            try await barrier.put(Self.prefix + "default", Array(DefaultPolicy.text.utf8))
+        }
+    }
+
+    public func get(_ rawName: String, storage: Storage) async throws -> Policy? {
+        let name = PolicyParser.normalize(rawName)
+        if name == "root" { return Self.rootPolicy }
+        if let cached = parsed.withLock({ $0[name] }) { return cached }
+        guard let bytes = try await storage.get(Self.prefix + name) else { return nil }
+        let policy = try PolicyParser.parse(name: name, text: String(decoding: bytes, as: UTF8.self))
+        parsed.withLock { $0[name] = policy }
+        return policy
+    }
+
+    public func put(_ rawName: String, text: String, storage: Storage) async throws -> Policy {
+        let name = PolicyParser.normalize(rawName)
+        guard !name.isEmpty else { throw TresorError.badRequest("policy name must be provided") }
+        guard name != "root" else { throw TresorError.badRequest("cannot update \"root\" policy") }
+        let policy = try PolicyParser.parse(name: name, text: text)
+        try await storage.put(Self.prefix + name, Array(text.utf8))
+        return policy
+    }
+
+    public func delete(_ rawName: String, storage: Storage) async throws {
+        let name = PolicyParser.normalize(rawName)
+        switch name {
+        case "root": throw TresorError.badRequest("cannot delete \"root\" policy")
+        case "default": throw TresorError.badRequest("cannot delete \"default\" policy")
+        default: try await storage.delete(Self.prefix + name)
+        }
+    }
+
+    public func list(storage: Storage) async throws -> [String] {
+        try await storage.list(Self.prefix).filter { !$0.hasSuffix("/") }
+    }
+
+    /// Forget cached copies after a write commits.
+    public func invalidate(_ rawName: String) {
+        let name = PolicyParser.normalize(rawName)
+        parsed.withLock { _ = $0.removeValue(forKey: name) }
+        compiled.withLock { cache in cache = cache.filter { !$0.key.contains(name) } }
+    }
+
+    /// The ACL for a token's policy set. Unknown policy names grant nothing, as in Vault.
+    public func acl(for names: [String], storage: Storage) async throws -> ACL {
+        if let cached = compiled.withLock({ $0[names] }) { return cached }
+        var policies: [Policy] = []
+        for name in names {
+            if let policy = try await get(name, storage: storage) { policies.append(policy) }
+        }
+        let acl = ACL(policies: policies)
+        compiled.withLock { cache in
+            if cache.count > 4096 { cache.removeAll() }
+            cache[names] = acl
+        }
+        return acl
+    }
+}

@@ -1,0 +1,18 @@
+/// How the root key is protected. Stored in plaintext (it holds no secret) so a sealed server
+/// can report its seal status.
+public struct SealConfig: Codable, Sendable, Equatable {
+    public var type: String
+    public var secretShares: Int
+    public var secretThreshold: Int
+
+    public init(type: String = "shamir", secretShares: Int, secretThreshold: Int) {
+        self.type = type
+        self.secretShares = secretShares
+        self.secretThreshold = secretThreshold
+    }
+}
+
+public struct InitResult: Sendable {
+    public let keys: [[UInt8]]
+    public let rootToken: String
+}

@@ -1,0 +1,130 @@
+import Crypto
+import Foundation
+import Synchronization
+
+/// Encrypts every value on its way to physical storage with AES-256-GCM.
+///
+/// Layout of a stored value: term (4 bytes, big endian) · version (1) · nonce (12) · ciphertext · tag (16).
+/// The storage key is the associated data, so a ciphertext copied under another key fails to open.
+public final class Barrier: Sendable {
+    static let version: UInt8 = 1
+    static let keyringPath = "core/keyring"
+    static let headerSize = 5
+
+    public let physical: PhysicalBackend
+    private let keyring = Mutex<Keyring?>(nil)
+
+    public init(physical: PhysicalBackend) {
+        self.physical = physical
+    }
+
+    public var isSealed: Bool { keyring.withLock { $0 == nil } }
+
+    public var currentKeyring: Keyring? { keyring.withLock { $0 } }
+
+    /// Whether a keyring has ever been written, i.e. the server was initialised.
+    public func isInitialized() async throws -> Bool {
+        try await physical.get(Self.keyringPath) != nil
+    }
+
+    /// Creates the first keyring, sealed under `rootKey`, and opens the barrier with it.
+    public func initialize(rootKey: SymmetricKey) async throws {
+        let ring = Keyring()
+        try await physical.put(Self.keyringPath, try Self.seal(try ring.serialized(), key: rootKey, term: 0, path: Self.keyringPath))
+        keyring.withLock { $0 = ring }
+    }
+
+    /// Opens the barrier: the root key decrypts the keyring.
+    public func unseal(rootKey: SymmetricKey) async throws {
+        guard let blob = try await physical.get(Self.keyringPath) else {
+            throw TresorError.badRequest("Vault is not initialized")
+        }
+        let plain = try Self.open(blob, path: Self.keyringPath) { _ in rootKey }
+        let ring = try Keyring(serialized: plain)
+        keyring.withLock { $0 = ring }
+    }
+
+    public func seal() {
+        keyring.withLock { $0 = nil }
+    }
+
+    /// Adds a new term; new writes use it, older values still open.
+    public func rotate(rootKey: SymmetricKey) async throws -> Keyring {
+        guard let ring = currentKeyring else { throw TresorError.sealed }
+        let next = ring.rotated()
+        try await physical.put(Self.keyringPath, try Self.seal(try next.serialized(), key: rootKey, term: 0, path: Self.keyringPath))
+        keyring.withLock { $0 = next }
+        return next
+    }
+
+    // MARK: values
+
+    public func get(_ key: String) async throws -> [UInt8]? {
+        guard let ring = currentKeyring else { throw TresorError.sealed }
+        guard let blob = try await physical.get(key) else { return nil }
+        return try Self.open(blob, path: key) { ring.terms[$0]?.key }
+    }
+
+    public func list(prefix: String) async throws -> [String] {
+        guard !isSealed else { throw TresorError.sealed }
+        return try await physical.list(prefix: prefix)
+    }
+
+    public func commit(_ operations: [StorageOperation]) async throws {
+        guard let ring = currentKeyring else { throw TresorError.sealed }
+        let active = ring.active
+        let encrypted = try operations.map { op -> StorageOperation in
+            switch op {
+            case .put(let key, let value):
+                return .put(key: key, value: try Self.seal(value, key: active.key, term: active.term, path: key))
+            case .delete:
+                return op
+            }
+        }
+        try await physical.commit(encrypted)
+    }
+
+    public func put(_ key: String, _ value: [UInt8]) async throws {
+        try await commit([.put(key: key, value: value)])
+    }
+
+    public func delete(_ key: String) async throws {
+        try await commit([.delete(key: key)])
+    }
+
+    // MARK: sealing
+
+    static func seal(_ plaintext: [UInt8], key: SymmetricKey, term: UInt32, path: String) throws -> [UInt8] {
+        let box = try AES.GCM.seal(plaintext, using: key, authenticating: Array(path.utf8))
+        var out: [UInt8] = []
+        out.reserveCapacity(headerSize + 12 + plaintext.count + 16)
+        withUnsafeBytes(of: term.bigEndian) { out.append(contentsOf: $0) }
+        out.append(version)
+        out.append(contentsOf: box.nonce)
+        out.append(contentsOf: box.ciphertext)
+        out.append(contentsOf: box.tag)
+        return out
+    }
+
+    static func open(_ blob: [UInt8], path: String, keyFor: (UInt32) -> SymmetricKey?) throws -> [UInt8] {
+        guard blob.count >= headerSize + 12 + 16 else {
+            throw TresorError.internalError("stored value at \(path) is truncated")
+        }
+        let term = blob[0..<4].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+        guard blob[4] == version else {
+            throw TresorError.internalError("stored value at \(path) has unknown version \(blob[4])")
+        }
+        guard let key = keyFor(term) else {
+            throw TresorError.internalError("no key for term \(term)")
+        }
+        do {
+            let box = try AES.GCM.SealedBox(
+                nonce: AES.GCM.Nonce(data: blob[5..<17]),
+                ciphertext: blob[17..<(blob.count - 16)],
+                tag: blob[(blob.count - 16)...])
+            return Array(try AES.GCM.open(box, using: key, authenticating: Array(path.utf8)))
+        } catch {
+            throw TresorError.internalError("stored value at \(path) failed authentication")
+        }
+    }
+}

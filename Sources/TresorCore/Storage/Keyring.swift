@@ -1,0 +1,65 @@
+import Crypto
+import Foundation
+
+/// The barrier's encryption keys by term. Rotation adds a term and makes it active; older terms
+/// stay so that values written under them still open.
+public struct Keyring: Sendable {
+    public struct Term: Sendable {
+        public let term: UInt32
+        public let key: SymmetricKey
+        public let installTime: Date
+    }
+
+    public private(set) var terms: [UInt32: Term]
+    public private(set) var activeTerm: UInt32
+
+    public init(firstKey: SymmetricKey = SymmetricKey(size: .bits256), now: Date = Date()) {
+        terms = [1: Term(term: 1, key: firstKey, installTime: now)]
+        activeTerm = 1
+    }
+
+    public var active: Term { terms[activeTerm]! }
+
+    public func rotated(now: Date = Date()) -> Keyring {
+        var copy = self
+        let next = activeTerm + 1
+        copy.terms[next] = Term(term: next, key: SymmetricKey(size: .bits256), installTime: now)
+        copy.activeTerm = next
+        return copy
+    }
+
+    private struct Stored: Codable {
+        struct Key: Codable {
+            let term: UInt32
+            let value: String
+            let install_time: Date
+        }
+        let active_term: UInt32
+        let keys: [Key]
+    }
+
+    func serialized() throws -> [UInt8] {
+        let stored = Stored(
+            active_term: activeTerm,
+            keys: terms.values.sorted { $0.term < $1.term }.map {
+                Stored.Key(term: $0.term, value: $0.key.withUnsafeBytes { Data($0).base64EncodedString() }, install_time: $0.installTime)
+            })
+        return try JSONValue.encodeStored(stored)
+    }
+
+    init(serialized bytes: [UInt8]) throws {
+        let stored = try JSONValue.decodeStored(Stored.self, from: bytes)
+        var terms: [UInt32: Term] = [:]
+        for key in stored.keys {
+            guard let raw = Data(base64Encoded: key.value), raw.count == 32 else {
+                throw TresorError.internalError("keyring entry \(key.term) is malformed")
+            }
+            terms[key.term] = Term(term: key.term, key: SymmetricKey(data: raw), installTime: key.install_time)
+        }
+        guard terms[stored.active_term] != nil else {
+            throw TresorError.internalError("keyring has no active term")
+        }
+        self.terms = terms
+        self.activeTerm = stored.active_term
+    }
+}

@@ -1,0 +1,38 @@
+/// One change in a batch that a physical backend applies atomically.
+public enum StorageOperation: Sendable, Equatable {
+    case put(key: String, value: [UInt8])
+    case delete(key: String)
+
+    public var key: String {
+        switch self {
+        case .put(let key, _), .delete(let key): return key
+        }
+    }
+}
+
+/// Bytes by key. Everything above this layer is encrypted before it gets here; a backend only
+/// stores opaque blobs and must apply a batch all-or-nothing.
+public protocol PhysicalBackend: Sendable {
+    func get(_ key: String) async throws -> [UInt8]?
+    /// The direct children of `prefix`: plain names for leaves, names ending in "/" for folders.
+    func list(prefix: String) async throws -> [String]
+    func commit(_ operations: [StorageOperation]) async throws
+}
+
+extension PhysicalBackend {
+    public func put(_ key: String, _ value: [UInt8]) async throws {
+        try await commit([.put(key: key, value: value)])
+    }
+    public func delete(_ key: String) async throws {
+        try await commit([.delete(key: key)])
+    }
+}
+
+/// Turns a full key under `prefix` into the child name that `list` reports.
+func childName(of key: some StringProtocol, under prefix: String) -> String {
+    let rest = key.dropFirst(prefix.count)
+    if let slash = rest.firstIndex(of: "/") {
+        return String(rest[...slash])
+    }
+    return String(rest)
+}

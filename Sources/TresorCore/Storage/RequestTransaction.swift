@@ -1,0 +1,132 @@
+import Synchronization
+
+/// Buffers one request's writes so they commit together, after the response is known and
+/// audited, or vanish if anything fails first. Reads see the request's own writes.
+public final class RequestTransaction: Storage {
+    private struct State {
+        var pending: [String: [UInt8]?] = [:]   // nil value = delete
+        var order: [String] = []
+        var heldLocks: Set<String> = []
+        var finished = false
+        var afterCommit: [@Sendable () -> Void] = []
+    }
+
+    private let barrier: Barrier
+    private let locks: KeyLockTable
+    private let state = Mutex(State())
+
+    public init(barrier: Barrier, locks: KeyLockTable) {
+        self.barrier = barrier
+        self.locks = locks
+    }
+
+    public func get(_ key: String) async throws -> [UInt8]? {
+        if let buffered = state.withLock({ $0.pending[key] }) {
+            return buffered
+        }
+        return try await barrier.get(key)
+    }
+
+    public func put(_ key: String, _ value: [UInt8]) async throws {
+        record(key, value)
+    }
+
+    public func delete(_ key: String) async throws {
+        record(key, nil)
+    }
+
+    private func record(_ key: String, _ value: [UInt8]?) {
+        state.withLock { s in
+            if s.pending.updateValue(value, forKey: key) == nil { s.order.append(key) }
+        }
+    }
+
+    public func list(_ prefix: String) async throws -> [String] {
+        var children = Set(try await barrier.list(prefix: prefix))
+        let pending = state.withLock { $0.pending }
+        if pending.isEmpty { return children.sorted() }
+        // Folders appear or vanish with the request's own writes.
+        for (key, value) in pending where key.hasPrefix(prefix) && key.count > prefix.count {
+            let child = childName(of: key, under: prefix)
+            if value != nil {
+                children.insert(child)
+            } else if !child.hasSuffix("/") {
+                children.remove(child)
+            }
+        }
+        var result: [String] = []
+        for child in children.sorted() {
+            if child.hasSuffix("/") {
+                // A folder whose every key this request deleted is gone.
+                let stillThere = try await !listFolderIsEmpty(prefix + child, pending: pending)
+                if stillThere { result.append(child) }
+            } else {
+                result.append(child)
+            }
+        }
+        return result
+    }
+
+    private func listFolderIsEmpty(_ folder: String, pending: [String: [UInt8]?]) async throws -> Bool {
+        if pending.contains(where: { $0.key.hasPrefix(folder) && $0.value != nil }) { return false }
+        let deleted = Set(pending.filter { $0.key.hasPrefix(folder) && $0.value == nil }.map(\.key))
+        if deleted.isEmpty { return false }
+        var stack = [folder]
+        while let current = stack.popLast() {
+            for child in try await barrier.list(prefix: current) {
+                let full = current + child
+                if child.hasSuffix("/") { stack.append(full) } else if !deleted.contains(full) { return false }
+            }
+        }
+        return true
+    }
+
+    public func lock(_ key: String) async {
+        let already = state.withLock { !$0.heldLocks.insert(key).inserted }
+        if already { return }
+        await locks.acquire(key)
+    }
+
+    /// Writes every buffered change in one atomic batch, then lets waiting requests in.
+    public func commit() async throws {
+        let ops: [StorageOperation] = state.withLock { s in
+            s.finished = true
+            return s.order.map { key in
+                if let value = s.pending[key]! { return .put(key: key, value: value) }
+                return .delete(key: key)
+            }
+        }
+        defer { releaseLocks() }
+        if !ops.isEmpty {
+            try await barrier.commit(ops)
+        }
+        for action in state.withLock({ $0.afterCommit }) { action() }
+    }
+
+    /// Runs `action` once the writes are durable: cache invalidation and in-memory table swaps
+    /// must never run ahead of storage.
+    public func afterCommit(_ action: @escaping @Sendable () -> Void) {
+        state.withLock { $0.afterCommit.append(action) }
+    }
+
+    /// Forgets every buffered change.
+    public func discard() {
+        state.withLock { s in
+            s.pending = [:]
+            s.order = []
+            s.finished = true
+        }
+        releaseLocks()
+    }
+
+    public var hasWrites: Bool { state.withLock { !$0.order.isEmpty } }
+
+    private func releaseLocks() {
+        let held = state.withLock { s -> Set<String> in
+            let held = s.heldLocks
+            s.heldLocks = []
+            return held
+        }
+        for key in held { locks.release(key) }
+    }
+}

@@ -1,0 +1,57 @@
+/// sys/policy (legacy) and sys/policies/acl: ACL policy CRUD.
+extension SystemBackend {
+    static func policyPaths(_ core: Core) -> [PathSpec] {
+        let store = core.policies
+        let list: PathHandler = { ctx, _ in
+            var names = try await store.list(storage: ctx.transaction)
+            if !names.contains("root") { names.append("root") }
+            names.sort()
+            return LogicalResponse(data: ["keys": JSONValue(names), "policies": JSONValue(names)], dataAtTopLevel: true)
+        }
+        let write: @Sendable (String) -> PathHandler = { field in
+            { ctx, fields in
+                let name = ctx.capture("name")
+                let text = try fields.string(field)
+                guard !text.isEmpty else { throw TresorError.badRequest("'\(field)' parameter not supplied or empty") }
+                let policy = try await store.put(name, text: text, storage: ctx.transaction)
+                ctx.transaction.afterCommit { store.invalidate(policy.name) }
+                return nil
+            }
+        }
+        let delete: PathHandler = { ctx, _ in
+            let name = ctx.capture("name")
+            try await store.delete(name, storage: ctx.transaction)
+            ctx.transaction.afterCommit { store.invalidate(name) }
+            return nil
+        }
+        return [
+            PathSpec("policy", handlers: [.read: list]),
+            PathSpec("policy/{name}", fields: [FieldSpec("name", .string), FieldSpec("policy", .string), FieldSpec("rules", .string)], handlers: [
+                .read: { ctx, _ in
+                    let name = PolicyParser.normalize(ctx.capture("name"))
+                    guard let policy = try await store.get(name, storage: ctx.transaction) else { return nil }
+                    return LogicalResponse(data: ["name": .string(policy.name), "rules": .string(policy.text)], dataAtTopLevel: true)
+                },
+                .update: { ctx, fields in
+                    let text = try fields.has("policy") ? fields.string("policy") : fields.string("rules")
+                    guard !text.isEmpty else { throw TresorError.badRequest("'policy' parameter not supplied or empty") }
+                    let policy = try await store.put(ctx.capture("name"), text: text, storage: ctx.transaction)
+                    ctx.transaction.afterCommit { store.invalidate(policy.name) }
+                    return nil
+                },
+                .delete: delete,
+            ]),
+            PathSpec("policies/acl/", handlers: [.list: list]),
+            PathSpec("policies/acl", handlers: [.list: list, .read: list]),
+            PathSpec("policies/acl/{name}", fields: [FieldSpec("name", .string), FieldSpec("policy", .string)], handlers: [
+                .read: { ctx, _ in
+                    let name = PolicyParser.normalize(ctx.capture("name"))
+                    guard let policy = try await store.get(name, storage: ctx.transaction) else { return nil }
+                    return LogicalResponse(data: ["name": .string(policy.name), "policy": .string(policy.text)])
+                },
+                .update: write("policy"),
+                .delete: delete,
+            ]),
+        ]
+    }
+}

@@ -1,0 +1,144 @@
+import Foundation
+
+/// health, seal-status, leader, init, unseal, seal: what load balancers and operators poll.
+extension SystemBackend {
+    static let iso = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
+
+    static func sealStatus(_ core: Core) async throws -> JSONValue {
+        let config = try await core.sealConfig()
+        var status: [String: JSONValue] = [
+            "type": .string(config?.type ?? "shamir"),
+            "initialized": .bool(config != nil),
+            "sealed": .bool(core.isSealed),
+            "t": .int(Int64(config?.secretThreshold ?? 0)),
+            "n": .int(Int64(config?.secretShares ?? 0)),
+            "progress": .int(Int64(core.unsealProgressCount)),
+            "nonce": "",
+            "version": .string(TresorVersion.current),
+            "build_date": "2026-11-01T00:00:00Z",
+            "migration": false,
+            "recovery_seal": false,
+            "storage_type": .string(core.storageType),
+        ]
+        if !core.isSealed {
+            status["cluster_name"] = .string(core.clusterName)
+            status["cluster_id"] = .string(core.clusterID)
+        }
+        return .object(status)
+    }
+
+    static func statusPaths(_ core: Core) -> [PathSpec] {
+        let healthFields = ["standbyok", "perfstandbyok", "activecode", "standbycode", "drsecondarycode",
+                            "haunhealthycode", "performancestandbycode", "sealedcode", "uninitcode", "removedcode"]
+            .map { FieldSpec($0, .string) }
+        return [
+            PathSpec("health", fields: healthFields, handlers: [
+                .read: { _, fields in
+                    let initialized = try await core.sealConfig() != nil
+                    func code(_ name: String, _ fallback: Int) throws -> Int {
+                        let raw = try fields.string(name)
+                        if raw.isEmpty { return fallback }
+                        guard let value = Int(raw), (100...599).contains(value) else {
+                            throw TresorError.badRequest("unable to parse \(name) value \(raw)")
+                        }
+                        return value
+                    }
+                    let status: Int
+                    if !initialized {
+                        status = try code("uninitcode", 501)
+                    } else if core.isSealed {
+                        status = try code("sealedcode", 503)
+                    } else {
+                        status = try code("activecode", 200)
+                    }
+                    let open = initialized && !core.isSealed
+                    var body: [String: JSONValue] = [
+                        "initialized": .bool(initialized),
+                        "sealed": .bool(core.isSealed),
+                        // A sealed node cannot serve, which Vault reports as standby.
+                        "standby": .bool(!open),
+                        "replication_performance_mode": open ? "disabled" : "unknown",
+                        "replication_dr_mode": open ? "disabled" : "unknown",
+                        "server_time_utc": .int(Int64(Date().timeIntervalSince1970)),
+                        "version": .string(TresorVersion.current),
+                    ]
+                    if open {
+                        body["cluster_name"] = .string(core.clusterName)
+                        body["cluster_id"] = .string(core.clusterID)
+                    }
+                    return .raw(status: status, body: .object(body))
+                },
+            ]),
+            PathSpec("seal-status", handlers: [
+                .read: { _, _ in .raw(status: 200, body: try await sealStatus(core)) },
+            ]),
+            PathSpec("leader", handlers: [
+                .read: { _, _ in
+                    .raw(status: 200, body: [
+                        "ha_enabled": false,
+                        "is_self": false,
+                        "active_time": "0001-01-01T00:00:00Z",
+                        "leader_address": "",
+                        "leader_cluster_address": "",
+                        "performance_standby": false,
+                        "performance_standby_last_remote_wal": 0,
+                        "raft_committed_index": 0,
+                        "raft_applied_index": 0,
+                    ])
+                },
+            ]),
+            PathSpec("init", fields: [
+                FieldSpec("secret_shares", .int), FieldSpec("secret_threshold", .int),
+                FieldSpec("pgp_keys", .commaStringSlice), FieldSpec("root_token_pgp_key", .string),
+                FieldSpec("recovery_shares", .int), FieldSpec("recovery_threshold", .int),
+            ], handlers: [
+                .read: { _, _ in .raw(status: 200, body: ["initialized": .bool(try await core.sealConfig() != nil)]) },
+                .update: { _, fields in
+                    let result = try await core.initialize(shares: Int(try fields.int("secret_shares")),
+                                                           threshold: Int(try fields.int("secret_threshold")))
+                    return .raw(status: 200, body: [
+                        "keys": .array(result.keys.map { .string($0.map { String(format: "%02x", $0) }.joined()) }),
+                        "keys_base64": .array(result.keys.map { .string(Data($0).base64EncodedString()) }),
+                        "root_token": .string(result.rootToken),
+                    ])
+                },
+            ]),
+            PathSpec("unseal", fields: [FieldSpec("key", .string), FieldSpec("reset", .bool), FieldSpec("migrate", .bool)], handlers: [
+                .update: { _, fields in
+                    if try fields.bool("reset") {
+                        core.resetUnsealProgress()
+                    } else {
+                        let key = try fields.string("key")
+                        guard !key.isEmpty else { throw TresorError.badRequest("'key' must be specified in request body as JSON, or 'reset' set to true") }
+                        guard let bytes = decodeKey(key) else {
+                            throw TresorError.badRequest("'key' must be a valid hex or base64 string")
+                        }
+                        try await core.submitUnsealKey(bytes)
+                    }
+                    return .raw(status: 200, body: try await sealStatus(core))
+                },
+            ]),
+            PathSpec("seal", handlers: [
+                .update: { _, _ in
+                    core.seal()
+                    return nil
+                },
+            ]),
+        ]
+    }
+
+    static func decodeKey(_ text: String) -> [UInt8]? {
+        if text.count % 2 == 0, text.allSatisfy(\.isHexDigit) {
+            var bytes: [UInt8] = []
+            var index = text.startIndex
+            while index < text.endIndex {
+                let next = text.index(index, offsetBy: 2)
+                guard let byte = UInt8(text[index..<next], radix: 16) else { return nil }
+                bytes.append(byte)
+                index = next
+            }
+            return bytes
+        }
+        return Data(base64Encoded: text).map { Array($0) }
+    }
+}

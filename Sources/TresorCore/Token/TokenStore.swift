@@ -1,0 +1,261 @@
+import Crypto
+import Foundation
+import Synchronization
+
+/// Parameters for a new token, already validated by the caller.
+public struct TokenParams: Sendable {
+    public var id: String?
+    public var policies: [String]?
+    public var noDefaultPolicy = false
+    public var meta: [String: String] = [:]
+    public var displayName = ""
+    public var ttl: Int64 = 0
+    public var explicitMaxTTL: Int64 = 0
+    public var period: Int64 = 0
+    public var numUses: Int64 = 0
+    public var renewable = true
+    public var orphan = false
+    public var path = "auth/token/create"
+    /// Root tokens are named "root" rather than "token-…".
+    public var exactDisplayName = false
+
+    public init() {}
+}
+
+/// Tokens: creation, lookup, renewal and revocation of whole trees. Storage keys are salted
+/// hashes of token IDs and accessors; the IDs themselves are never written anywhere.
+public final class TokenStore: Sendable {
+    static let idPrefix = "sys/token/id/"
+    static let accessorPrefix = "sys/token/accessor/"
+    static let parentPrefix = "sys/token/parent/"
+    static let saltPath = "sys/token/salt"
+
+    /// Vault's system-wide defaults: 32 days.
+    public static let defaultTTL: Int64 = 768 * 3600
+    public static let maxTTL: Int64 = 768 * 3600
+
+    private let barrier: Barrier
+    private let crypto = Mutex<TokenCrypto?>(nil)
+    /// Run for each revoked token inside the revoking transaction (cubbyhole, leases).
+    private let revocationHooks = Mutex<[@Sendable (TokenEntry, Storage) async throws -> Void]>([])
+    public let expiry = ExpiryScheduler()
+
+    public init(barrier: Barrier) {
+        self.barrier = barrier
+    }
+
+    public func addRevocationHook(_ hook: @escaping @Sendable (TokenEntry, Storage) async throws -> Void) {
+        revocationHooks.withLock { $0.append(hook) }
+    }
+
+    /// Loads (or on first start creates) the salt, and re-arms expiry timers for stored tokens.
+    func setup() async throws {
+        var saltBytes = try await barrier.get(Self.saltPath)
+        if saltBytes == nil {
+            let fresh = SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) }
+            try await barrier.put(Self.saltPath, fresh)
+            saltBytes = fresh
+        }
+        crypto.withLock { $0 = TokenCrypto(salt: SymmetricKey(data: saltBytes!)) }
+        for hash in try await barrier.list(prefix: Self.idPrefix) {
+            if let bytes = try await barrier.get(Self.idPrefix + hash),
+               let entry = try? JSONValue.decodeStored(TokenEntry.self, from: bytes),
+               let expireTime = entry.expireTime {
+                expiry.schedule(hash, at: expireTime)
+            }
+        }
+    }
+
+    func hash(_ value: String) throws -> String {
+        guard let crypto = crypto.withLock({ $0 }) else { throw TresorError.sealed }
+        return crypto.hash(value)
+    }
+
+    // MARK: lookup
+
+    /// The live entry for a token, or nil when unknown, expired or used up.
+    public func lookup(token: String, storage: Storage, now: Date = Date()) async throws -> TokenEntry? {
+        guard !token.isEmpty else { return nil }
+        return try await lookup(hash: try hash(token), storage: storage, now: now)
+    }
+
+    public func lookup(hash: String, storage: Storage, now: Date = Date()) async throws -> TokenEntry? {
+        guard let entry = try await storage.getJSON(Self.idPrefix + hash, as: TokenEntry.self) else { return nil }
+        if entry.isExpired(at: now) || entry.numUses < 0 { return nil }
+        return entry
+    }
+
+    public func lookup(accessor: String, storage: Storage) async throws -> TokenEntry? {
+        guard let index = try await storage.getJSON(Self.accessorPrefix + hash(accessor), as: AccessorIndex.self) else {
+            return nil
+        }
+        return try await lookup(hash: index.tokenHash, storage: storage)
+    }
+
+    struct AccessorIndex: Codable {
+        var accessor: String
+        var tokenHash: String
+    }
+
+    public func listAccessors(storage: Storage) async throws -> [String] {
+        var result: [String] = []
+        for key in try await storage.list(Self.accessorPrefix) {
+            if let index = try await storage.getJSON(Self.accessorPrefix + key, as: AccessorIndex.self) {
+                result.append(index.accessor)
+            }
+        }
+        return result.sorted()
+    }
+
+    // MARK: create
+
+    /// Creates a token under `parent` (nil for the very first root token). Returns the token ID,
+    /// which exists only in this answer.
+    public func create(_ params: TokenParams, parent: TokenEntry?, storage: Storage, now: Date = Date()) async throws -> (String, TokenEntry) {
+        let parentIsRoot = parent?.isRoot ?? true
+        if params.id != nil && !parentIsRoot {
+            throw TresorError.badRequest("root or sudo privileges required to specify token id")
+        }
+        var policies = (params.policies ?? parent?.policies ?? ["root"]).map(PolicyParser.normalize).filter { !$0.isEmpty }
+        if params.policies != nil && !parentIsRoot, let parent {
+            let allowed = Set(parent.policies)
+            let extra = policies.filter { !allowed.contains($0) && $0 != "default" }
+            if !extra.isEmpty {
+                throw TresorError.badRequest("child policies must be subset of parent")
+            }
+        }
+        if policies.contains("root") && !parentIsRoot {
+            throw TresorError.badRequest("root tokens may not be created from a non-root token")
+        }
+        if !params.noDefaultPolicy && !policies.contains("root") { policies.append("default") }
+        if params.noDefaultPolicy { policies.removeAll { $0 == "default" } }
+        policies = Array(Set(policies)).sorted()
+
+        var ttl = params.period > 0 ? params.period : params.ttl
+        if ttl == 0 && !policies.contains("root") { ttl = Self.defaultTTL }
+        if params.explicitMaxTTL > 0 && (ttl == 0 || ttl > params.explicitMaxTTL) { ttl = params.explicitMaxTTL }
+        if ttl > Self.maxTTL && params.period == 0 { ttl = Self.maxTTL }
+
+        let token = params.id ?? TokenCrypto.newToken()
+        let tokenHash = try hash(token)
+        if try await storage.get(Self.idPrefix + tokenHash) != nil {
+            throw TresorError.badRequest("cannot create a token with a duplicate ID")
+        }
+        let accessor = TokenCrypto.newAccessor()
+        let display = params.exactDisplayName ? params.displayName
+            : params.displayName.isEmpty ? "token" : "token-" + params.displayName
+        let entry = TokenEntry(
+            id: tokenHash, accessor: accessor,
+            parent: params.orphan ? nil : parent?.id,
+            policies: policies, meta: params.meta, displayName: display, path: params.path,
+            numUses: params.numUses, creationTime: now, creationTTL: ttl,
+            explicitMaxTTL: params.explicitMaxTTL, period: params.period, renewable: params.renewable && ttl > 0,
+            expireTime: ttl > 0 ? now.addingTimeInterval(TimeInterval(ttl)) : nil,
+            issueTime: now, lastRenewalTime: nil,
+            cubbyholeID: TokenCrypto.randomString(24), type: "service")
+        try await storage.putJSON(Self.idPrefix + tokenHash, entry)
+        try await storage.putJSON(Self.accessorPrefix + hash(accessor), AccessorIndex(accessor: accessor, tokenHash: tokenHash))
+        if let parentID = entry.parent {
+            try await storage.put(Self.parentPrefix + parentID + "/" + tokenHash, [])
+        }
+        if let expireTime = entry.expireTime {
+            expiry.schedule(tokenHash, at: expireTime)
+        }
+        return (token, entry)
+    }
+
+    // MARK: use counts
+
+    /// Spends one use of a limited-use token. Returns the entry as it was, or nil if no use was
+    /// left. The last use revokes the token once the request is done.
+    public func spendUse(_ entry: TokenEntry, locks: KeyLockTable) async throws -> TokenEntry? {
+        let key = Self.idPrefix + entry.id
+        await locks.acquire(key)
+        defer { locks.release(key) }
+        guard let bytes = try await barrier.get(key),
+              var current = try? JSONValue.decodeStored(TokenEntry.self, from: bytes),
+              current.numUses > 0 else { return nil }
+        let before = current
+        current.numUses -= 1
+        if current.numUses == 0 {
+            // Mark as spent; the core revokes it after this request.
+            current.numUses = -1
+        }
+        try await barrier.put(key, try JSONValue.encodeStored(current))
+        return before
+    }
+
+    // MARK: renew
+
+    public func renew(_ entry: TokenEntry, increment: Int64, storage: Storage, now: Date = Date()) async throws -> TokenEntry {
+        guard entry.renewable, entry.expireTime != nil else {
+            throw TresorError.badRequest("lease is not renewable")
+        }
+        await storage.lock(Self.idPrefix + entry.id)
+        var updated = entry
+        var ttl: Int64
+        if entry.period > 0 {
+            ttl = entry.period
+        } else {
+            ttl = increment > 0 ? increment : entry.creationTTL
+            // The max TTL counts from the token's creation, not from this renewal.
+            let maxLeft = Int64(entry.creationTime.addingTimeInterval(TimeInterval(Self.maxTTL)).timeIntervalSince(now))
+            ttl = min(ttl, maxLeft)
+        }
+        if entry.explicitMaxTTL > 0 {
+            let explicitLeft = Int64(entry.creationTime.addingTimeInterval(TimeInterval(entry.explicitMaxTTL)).timeIntervalSince(now))
+            ttl = min(ttl, explicitLeft)
+        }
+        ttl = max(ttl, 0)
+        updated.expireTime = now.addingTimeInterval(TimeInterval(ttl))
+        updated.lastRenewalTime = now
+        try await storage.putJSON(Self.idPrefix + entry.id, updated)
+        expiry.schedule(entry.id, at: updated.expireTime!)
+        return updated
+    }
+
+    // MARK: revoke
+
+    /// Revokes a token and every token descended from it.
+    public func revokeTree(hash root: String, storage: Storage) async throws {
+        var stack = [root]
+        var order: [String] = []
+        while let current = stack.popLast() {
+            order.append(current)
+            for child in try await storage.list(Self.parentPrefix + current + "/") where !child.hasSuffix("/") {
+                stack.append(child)
+            }
+        }
+        // Children first, as Vault does, so a crash midway never leaves an orphaned subtree.
+        for hash in order.reversed() {
+            try await revokeOne(hash: hash, storage: storage)
+        }
+    }
+
+    /// Revokes a token; its children become orphans.
+    public func revokeOrphan(hash: String, storage: Storage) async throws {
+        for child in try await storage.list(Self.parentPrefix + hash + "/") where !child.hasSuffix("/") {
+            if var entry = try await storage.getJSON(Self.idPrefix + child, as: TokenEntry.self) {
+                entry.parent = nil
+                try await storage.putJSON(Self.idPrefix + child, entry)
+            }
+        }
+        try await revokeOne(hash: hash, storage: storage)
+    }
+
+    private func revokeOne(hash: String, storage: Storage) async throws {
+        guard let entry = try await storage.getJSON(Self.idPrefix + hash, as: TokenEntry.self) else { return }
+        for hook in revocationHooks.withLock({ $0 }) {
+            try await hook(entry, storage)
+        }
+        try await storage.delete(Self.idPrefix + hash)
+        try await storage.delete(Self.accessorPrefix + self.hash(entry.accessor))
+        if let parent = entry.parent {
+            try await storage.delete(Self.parentPrefix + parent + "/" + hash)
+        }
+        for child in try await storage.list(Self.parentPrefix + hash + "/") where !child.hasSuffix("/") {
+            try await storage.delete(Self.parentPrefix + hash + "/" + child)
+        }
+        expiry.cancel(hash)
+    }
+}

@@ -1,0 +1,139 @@
+import Foundation
+import TresorCore
+
+/// Turns the parts of an HTTP request into a `LogicalRequest`, as Vault's HTTP layer does. Kept
+/// free of Hummingbird types so every rule here is tested without sockets.
+public enum RequestMapper {
+    public static let defaultMaxRequestSize = 32 * 1024 * 1024
+    /// Vault refuses bodies with more strings than this, to bound the work parsing can cause.
+    static let maxJSONStrings = 1000 * 1000
+
+    public struct Incoming: Sendable {
+        public var method: String
+        public var rawPath: String
+        public var query: String?
+        public var headers: [String: String]
+        public var body: [UInt8]
+        public var remoteAddress: String?
+
+        public init(method: String, rawPath: String, query: String? = nil, headers: [String: String] = [:], body: [UInt8] = [], remoteAddress: String? = nil) {
+            self.method = method
+            self.rawPath = rawPath
+            self.query = query
+            self.headers = headers
+            self.body = body
+            self.remoteAddress = remoteAddress
+        }
+    }
+
+    public static func map(_ incoming: Incoming) throws(TresorError) -> LogicalRequest {
+        let path = try logicalPath(incoming.rawPath)
+        var queryItems = parseQuery(incoming.query)
+        let listFlag = queryItems.removeValue(forKey: "list").map(isTruthy) ?? false
+        let helpFlag = queryItems.removeValue(forKey: "help").map(isTruthy) ?? false
+
+        var operation: LogicalOperation
+        var isWrite = false
+        switch incoming.method.uppercased() {
+        case "GET", "HEAD": operation = listFlag ? .list : .read
+        case "LIST": operation = .list
+        case "POST", "PUT":
+            operation = .update
+            isWrite = true
+        case "DELETE": operation = .delete
+        case "PATCH":
+            operation = .patch
+            let contentType = incoming.headers["content-type"] ?? ""
+            let mediaType = contentType.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+            if mediaType.isEmpty {
+                throw .badRequest("PATCH requires Content-Type of application/merge-patch+json")
+            }
+            if mediaType != "application/merge-patch+json" {
+                throw TresorError(.badRequest, status: 415, messages: ["PATCH requires Content-Type of application/merge-patch+json, provided \(mediaType)"])
+            }
+        default:
+            throw TresorError(.unsupportedOperation, status: 405, messages: [])
+        }
+        if helpFlag { operation = .help }
+
+        var data: [String: JSONValue] = [:]
+        if isWrite || operation == .patch || operation == .delete {
+            data = try parseBody(incoming.body)
+        }
+        if operation == .read || operation == .list || operation == .delete || operation == .help {
+            // Vault reads parameters of reads from the query string.
+            for (key, value) in queryItems where data[key] == nil { data[key] = .string(value) }
+        }
+
+        return LogicalRequest(operation: operation, path: path, data: data, clientToken: token(incoming.headers),
+                              remoteAddress: incoming.remoteAddress, isWrite: isWrite, headers: incoming.headers)
+    }
+
+    /// The path after `/v1/`, percent-decoded, with relative and empty segments refused rather
+    /// than resolved: a request names exactly one path.
+    static func logicalPath(_ raw: String) throws(TresorError) -> String {
+        guard raw.hasPrefix("/v1/") else {
+            throw TresorError.notFound
+        }
+        let encoded = String(raw.dropFirst(4))
+        guard let decoded = encoded.removingPercentEncoding else {
+            throw .badRequest("invalid path: malformed percent-encoding")
+        }
+        if decoded.contains("\0") {
+            throw .badRequest("invalid path: contains a NUL character")
+        }
+        let segments = decoded.split(separator: "/", omittingEmptySubsequences: false)
+        for (index, segment) in segments.enumerated() {
+            if segment == "." || segment == ".." {
+                throw .badRequest("relative paths not supported")
+            }
+            // An empty segment is only allowed as the trailing slash.
+            if segment.isEmpty && index != segments.count - 1 {
+                throw .badRequest("invalid path: empty path segment")
+            }
+        }
+        return decoded
+    }
+
+    static func token(_ headers: [String: String]) -> String {
+        if let token = headers["x-vault-token"], !token.isEmpty { return token }
+        if let auth = headers["authorization"] {
+            let parts = auth.split(separator: " ", maxSplits: 1)
+            if parts.count == 2, parts[0].lowercased() == "bearer" {
+                return parts[1].trimmingCharacters(in: .whitespaces)
+            }
+        }
+        return ""
+    }
+
+    static func parseBody(_ body: [UInt8]) throws(TresorError) -> [String: JSONValue] {
+        if body.allSatisfy({ $0 == 0x20 || $0 == 0x0a || $0 == 0x0d || $0 == 0x09 }) { return [:] }
+        let value = try JSONReader.parse(body)
+        switch value {
+        case .object(let object): return object
+        case .null: return [:]
+        default:
+            throw .badRequest("failed to parse JSON input: json: cannot unmarshal \(value.typeName == "map" ? "object" : value.typeName) into Go value of type map[string]interface {}")
+        }
+    }
+
+    static func parseQuery(_ query: String?) -> [String: String] {
+        guard let query, !query.isEmpty else { return [:] }
+        var items: [String: String] = [:]
+        for pair in query.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let decode: (Substring) -> String = {
+                String($0).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String($0)
+            }
+            let key = decode(parts[0])
+            guard !key.isEmpty else { continue }
+            // First value wins, as Go's url.Values.Get does.
+            if items[key] == nil { items[key] = parts.count > 1 ? decode(parts[1]) : "" }
+        }
+        return items
+    }
+
+    static func isTruthy(_ value: String) -> Bool {
+        ["1", "t", "true", "TRUE", "True"].contains(value)
+    }
+}

