@@ -36,7 +36,8 @@ public enum RequestMapper {
         var isWrite = false
         switch incoming.method.uppercased() {
         case "GET", "HEAD": operation = listFlag ? .list : .read
-        case "LIST": operation = .list
+        // LINK is how LIST arrives past the HTTP parser (see ListMethodRewriter).
+        case "LIST", "LINK": operation = .list
         case "POST", "PUT":
             operation = .update
             isWrite = true

@@ -10,6 +10,7 @@ public enum TresorHTTPServer {
     {
         Application(
             responder: TresorResponder(core: core),
+            server: .vaultHTTP1,
             configuration: .init(address: .hostname(host, port: port), serverName: nil),
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) },
             logger: logger)

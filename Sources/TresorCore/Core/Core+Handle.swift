@@ -76,8 +76,9 @@ extension Core {
             }
             var spent: TokenEntry?
             if let current = token, current.numUses > 0 {
-                guard let before = try await tokens.spendUse(current, locks: locks) else { throw TresorError.invalidToken }
-                if before.numUses == 1 { spent = before }
+                guard let after = try await tokens.spendUse(current, locks: locks) else { throw TresorError.invalidToken }
+                token = after
+                if after.numUses < 0 { spent = after }
             }
             let result = try await run(request, route: route, relative: relative, token: token, operation: operation, transaction: transaction)
             try await transaction.commit()

@@ -14,6 +14,31 @@ public struct Policy: Sendable {
     public let name: String
     public let rules: [Rule]
     public let text: String
+    /// Bumped on every write; clients may use it for check-and-set.
+    public var version: Int64 = 0
+    public var modified: Date?
+
+    /// The fields policy reads answer with; `textKey` is "policy" or (legacy) "rules".
+    public func json(textKey: String) -> [String: JSONValue] {
+        var data: [String: JSONValue] = [
+            "name": .string(name),
+            textKey: .string(text),
+            "version": .int(version),
+            "cas_required": false,
+            "allow_wildcards_in_identity_templates": false,
+            "allow_slashes_in_identity_templates": false,
+        ]
+        if let modified { data["modified"] = .string(GoFormat.time(modified)) }
+        return data
+    }
+}
+
+/// A policy as stored: its text plus bookkeeping.
+struct StoredPolicy: Codable {
+    var name: String
+    var text: String
+    var version: Int64
+    var modified: Date
 }
 
 /// Turns policy text (HCL or JSON) into a `Policy`, with errors that say where and why.

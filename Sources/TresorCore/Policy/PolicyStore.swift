@@ -1,3 +1,4 @@
+import Foundation
 import Synchronization
 
 /// ACL policies: kept under `sys/policy/` through the barrier, parsed once and compiled into
@@ -18,7 +19,8 @@ public final class PolicyStore: Sendable {
     /// Writes the built-in `default` policy on first start.
     func setupDefaults() async throws {
         if try await barrier.get(Self.prefix + "default") == nil {
-            try await barrier.put(Self.prefix + "default", Array(DefaultPolicy.text.utf8))
+            let stored = StoredPolicy(name: "default", text: DefaultPolicy.text, version: 1, modified: Date())
+            try await barrier.put(Self.prefix + "default", try JSONValue.encodeStored(stored))
         }
     }
 
@@ -26,8 +28,10 @@ public final class PolicyStore: Sendable {
         let name = PolicyParser.normalize(rawName)
         if name == "root" { return Self.rootPolicy }
         if let cached = parsed.withLock({ $0[name] }) { return cached }
-        guard let bytes = try await storage.get(Self.prefix + name) else { return nil }
-        let policy = try PolicyParser.parse(name: name, text: String(decoding: bytes, as: UTF8.self))
+        guard let stored = try await storage.getJSON(Self.prefix + name, as: StoredPolicy.self) else { return nil }
+        var policy = try PolicyParser.parse(name: name, text: stored.text)
+        policy.version = stored.version
+        policy.modified = stored.modified
         parsed.withLock { $0[name] = policy }
         return policy
     }
@@ -36,8 +40,12 @@ public final class PolicyStore: Sendable {
         let name = PolicyParser.normalize(rawName)
         guard !name.isEmpty else { throw TresorError.badRequest("policy name must be provided") }
         guard name != "root" else { throw TresorError.badRequest("cannot update \"root\" policy") }
-        let policy = try PolicyParser.parse(name: name, text: text)
-        try await storage.put(Self.prefix + name, Array(text.utf8))
+        var policy = try PolicyParser.parse(name: name, text: text)
+        await storage.lock(Self.prefix + name)
+        let previous = try await storage.getJSON(Self.prefix + name, as: StoredPolicy.self)
+        policy.version = (previous?.version ?? 0) + 1
+        policy.modified = Date()
+        try await storage.putJSON(Self.prefix + name, StoredPolicy(name: name, text: text, version: policy.version, modified: policy.modified!))
         return policy
     }
 

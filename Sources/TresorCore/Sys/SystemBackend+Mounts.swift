@@ -11,7 +11,8 @@ extension SystemBackend {
     private static func tablePaths(_ core: Core, prefix: String, kind: BackendKind) -> [PathSpec] {
         let mountedOrFail: @Sendable (String) throws -> MountEntry = { path in
             guard let entry = core.mountEntry(path: path, kind: kind) else {
-                throw TresorError.badRequest("cannot fetch sysview for path \"\(path)\"")
+                let normalized = (try? Core.normalizeMountPath(path)) ?? path
+                throw TresorError.badRequest(kind == .auth ? "No auth engine at \(normalized)" : "No secret engine mount at \(normalized)")
             }
             return entry
         }
@@ -34,7 +35,7 @@ extension SystemBackend {
             PathSpec("\(prefix)/{path+}", fields: mountFields(), handlers: [
                 .read: { ctx, _ in
                     let entry = try mountedOrFail(ctx.capture("path"))
-                    return LogicalResponse(data: entry.describe().objectValue)
+                    return LogicalResponse(data: entry.describe().objectValue, dataAtTopLevel: true)
                 },
                 .update: { ctx, fields in
                     let entry = try entry(from: fields, path: ctx.capture("path"), kind: kind)

@@ -30,7 +30,7 @@ extension SystemBackend {
                 .read: { ctx, _ in
                     let name = PolicyParser.normalize(ctx.capture("name"))
                     guard let policy = try await store.get(name, storage: ctx.transaction) else { return nil }
-                    return LogicalResponse(data: ["name": .string(policy.name), "rules": .string(policy.text)], dataAtTopLevel: true)
+                    return LogicalResponse(data: policy.json(textKey: "rules"), dataAtTopLevel: true)
                 },
                 .update: { ctx, fields in
                     let text = try fields.has("policy") ? fields.string("policy") : fields.string("rules")
@@ -47,7 +47,7 @@ extension SystemBackend {
                 .read: { ctx, _ in
                     let name = PolicyParser.normalize(ctx.capture("name"))
                     guard let policy = try await store.get(name, storage: ctx.transaction) else { return nil }
-                    return LogicalResponse(data: ["name": .string(policy.name), "policy": .string(policy.text)])
+                    return LogicalResponse(data: policy.json(textKey: "policy"))
                 },
                 .update: write("policy"),
                 .delete: delete,

@@ -48,7 +48,7 @@ public struct TokenBackend: LogicalBackend {
                     params.orphan = true
                 }
                 let (token, entry) = try await store.create(params, parent: parent, storage: ctx.transaction)
-                return LogicalResponse(auth: Self.auth(token: token, entry), lease: nil)
+                return LogicalResponse(auth: Self.auth(token: token, entry, ttl: entry.creationTTL), lease: nil)
             }
         }
 
@@ -66,8 +66,10 @@ public struct TokenBackend: LogicalBackend {
             }
         }
         let renew: @Sendable (RequestContext, TokenEntry, String, FieldData) async throws -> LogicalResponse = { ctx, entry, token, fields in
-            let updated = try await store.renew(entry, increment: try fields.duration("increment"), storage: ctx.transaction)
-            return LogicalResponse(auth: Self.auth(token: token, updated))
+            let now = Date()
+            let updated = try await store.renew(entry, increment: try fields.duration("increment"), storage: ctx.transaction, now: now)
+            let granted = Int64(updated.expireTime.map { $0.timeIntervalSince(now).rounded() } ?? 0)
+            return LogicalResponse(auth: Self.auth(token: token, updated, ttl: granted))
         }
         let tokenField = FieldSpec("token", .string)
 
@@ -167,9 +169,10 @@ public struct TokenBackend: LogicalBackend {
         ]
     }
 
-    static func auth(token: String, _ entry: TokenEntry, now: Date = Date()) -> AuthResponse {
+    /// The `auth` block for a token just created or renewed: `ttl` is what it was granted.
+    static func auth(token: String, _ entry: TokenEntry, ttl: Int64) -> AuthResponse {
         AuthResponse(clientToken: token, accessor: entry.accessor, policies: entry.policies, tokenPolicies: entry.policies,
-                     metadata: entry.meta, leaseDuration: entry.remainingTTL(at: now), renewable: entry.renewable,
+                     metadata: entry.meta, leaseDuration: ttl, renewable: entry.renewable,
                      orphan: entry.isOrphan, numUses: max(entry.numUses, 0))
     }
 

@@ -166,8 +166,9 @@ public final class TokenStore: Sendable {
 
     // MARK: use counts
 
-    /// Spends one use of a limited-use token. Returns the entry as it was, or nil if no use was
-    /// left. The last use revokes the token once the request is done.
+    /// Spends one use of a limited-use token. Returns the entry with the use taken, or nil if no
+    /// use was left. An entry whose `numUses` is now -1 has just had its last use: the core
+    /// revokes it once the request is done.
     public func spendUse(_ entry: TokenEntry, locks: KeyLockTable) async throws -> TokenEntry? {
         let key = Self.idPrefix + entry.id
         await locks.acquire(key)
@@ -175,14 +176,13 @@ public final class TokenStore: Sendable {
         guard let bytes = try await barrier.get(key),
               var current = try? JSONValue.decodeStored(TokenEntry.self, from: bytes),
               current.numUses > 0 else { return nil }
-        let before = current
         current.numUses -= 1
         if current.numUses == 0 {
-            // Mark as spent; the core revokes it after this request.
+            // Spent: lookups fail from now on, and the core revokes it after this request.
             current.numUses = -1
         }
         try await barrier.put(key, try JSONValue.encodeStored(current))
-        return before
+        return current
     }
 
     // MARK: renew

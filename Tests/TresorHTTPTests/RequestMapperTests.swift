@@ -1,0 +1,50 @@
+import Testing
+import TresorCore
+@testable import TresorHTTP
+
+@Suite struct RequestMapperTests {
+    func map(_ method: String, _ path: String, query: String? = nil, headers: [String: String] = [:], body: String = "") throws(TresorError) -> LogicalRequest {
+        try RequestMapper.map(.init(method: method, rawPath: path, query: query, headers: headers, body: Array(body.utf8)))
+    }
+
+    @Test func methodsBecomeOperations() throws {
+        #expect(try map("GET", "/v1/secret/data/a").operation == .read)
+        #expect(try map("GET", "/v1/secret/metadata", query: "list=true").operation == .list)
+        #expect(try map("LIST", "/v1/secret/metadata/").operation == .list)
+        #expect(try map("LINK", "/v1/secret/metadata/").operation == .list)
+        #expect(try map("PUT", "/v1/secret/data/a", body: #"{"data":{}}"#).isWrite)
+        #expect(try map("DELETE", "/v1/secret/data/a").operation == .delete)
+        #expect(try map("PATCH", "/v1/secret/data/a", headers: ["content-type": "application/merge-patch+json"], body: "{}").operation == .patch)
+        #expect(throws: TresorError.self) { try map("PATCH", "/v1/secret/data/a", headers: ["content-type": "application/json"], body: "{}") }
+        #expect(throws: TresorError.self) { try map("BREW", "/v1/sys/health") }
+    }
+
+    @Test func tokensFromEitherHeader() throws {
+        #expect(try map("GET", "/v1/x", headers: ["x-vault-token": "a"]).clientToken == "a")
+        #expect(try map("GET", "/v1/x", headers: ["authorization": "Bearer b"]).clientToken == "b")
+        #expect(try map("GET", "/v1/x", headers: ["x-vault-token": "a", "authorization": "Bearer b"]).clientToken == "a")
+    }
+
+    @Test func queryParametersFeedReads() throws {
+        let request = try map("GET", "/v1/secret/data/a", query: "version=2&list=false")
+        #expect(request.data["version"] == "2")
+        #expect(request.data["list"] == nil)
+    }
+
+    @Test(arguments: ["/v1/secret/data/../x", "/v1/secret/./x", "/v1/secret//x", "/v1/secret/%2e%2e/x", "/v1/a%00b", "/v2/x", "/x"])
+    func pathTricksAreRefused(_ path: String) {
+        #expect(throws: TresorError.self) { try map("GET", path) }
+    }
+
+    @Test func encodedSlashesDecode() throws {
+        #expect(try map("GET", "/v1/secret/data/a%2Fb").path == "secret/data/a/b")
+    }
+
+    @Test func badBodies() {
+        #expect(throws: TresorError.self) { try map("PUT", "/v1/x", body: "{") }
+        #expect(throws: TresorError.self) { try map("PUT", "/v1/x", body: "[1]") }
+        #expect(throws: TresorError.self) { try map("PUT", "/v1/x", body: "\"s\"") }
+        #expect((try? map("PUT", "/v1/x", body: "null"))?.data.isEmpty == true)
+        #expect((try? map("PUT", "/v1/x", body: "  "))?.data.isEmpty == true)
+    }
+}
