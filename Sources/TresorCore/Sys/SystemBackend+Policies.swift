@@ -2,12 +2,17 @@
 extension SystemBackend {
     static func policyPaths(_ core: Core) -> [PathSpec] {
         let store = core.policies
-        let list: PathHandler = { ctx, _ in
+        let names: @Sendable (RequestContext) async throws -> [String] = { ctx in
             var names = try await store.list(storage: ctx.transaction)
             if !names.contains("root") { names.append("root") }
-            names.sort()
-            return LogicalResponse(data: ["keys": JSONValue(names), "policies": JSONValue(names)], dataAtTopLevel: true)
+            return names.sorted()
         }
+        // The legacy endpoint repeats its answer at the top level and under two names.
+        let legacyList: PathHandler = { ctx, _ in
+            let all = JSONValue(try await names(ctx))
+            return LogicalResponse(data: ["keys": all, "policies": all], dataAtTopLevel: true)
+        }
+        let list: PathHandler = { ctx, _ in LogicalResponse(data: ["keys": JSONValue(try await names(ctx))]) }
         let write: @Sendable (String) -> PathHandler = { field in
             { ctx, fields in
                 let name = ctx.capture("name")
@@ -25,7 +30,7 @@ extension SystemBackend {
             return nil
         }
         return [
-            PathSpec("policy", handlers: [.read: list]),
+            PathSpec("policy", handlers: [.read: legacyList, .list: legacyList]),
             PathSpec("policy/{name}", fields: [FieldSpec("name", .string), FieldSpec("policy", .string), FieldSpec("rules", .string)], handlers: [
                 .read: { ctx, _ in
                     let name = PolicyParser.normalize(ctx.capture("name"))
@@ -42,7 +47,7 @@ extension SystemBackend {
                 .delete: delete,
             ]),
             PathSpec("policies/acl/", handlers: [.list: list]),
-            PathSpec("policies/acl", handlers: [.list: list, .read: list]),
+            PathSpec("policies/acl", handlers: [.list: list]),
             PathSpec("policies/acl/{name}", fields: [FieldSpec("name", .string), FieldSpec("policy", .string)], handlers: [
                 .read: { ctx, _ in
                     let name = PolicyParser.normalize(ctx.capture("name"))

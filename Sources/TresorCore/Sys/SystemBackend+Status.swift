@@ -15,7 +15,7 @@ extension SystemBackend {
             "progress": .int(Int64(core.unsealProgressCount)),
             "nonce": "",
             "version": .string(TresorVersion.current),
-            "build_date": "2026-11-01T00:00:00Z",
+            "commit_date": "2026-11-01T00:00:00Z",
             "migration": false,
             "recovery_seal": false,
             "storage_type": .string(core.storageType),
@@ -73,19 +73,8 @@ extension SystemBackend {
                 .read: { _, _ in .raw(status: 200, body: try await sealStatus(core)) },
             ]),
             PathSpec("leader", handlers: [
-                .read: { _, _ in
-                    .raw(status: 200, body: [
-                        "ha_enabled": false,
-                        "is_self": false,
-                        "active_time": "0001-01-01T00:00:00Z",
-                        "leader_address": "",
-                        "leader_cluster_address": "",
-                        "performance_standby": false,
-                        "performance_standby_last_remote_wal": 0,
-                        "raft_committed_index": 0,
-                        "raft_applied_index": 0,
-                    ])
-                },
+                // A single node without HA says only that.
+                .read: { _, _ in .raw(status: 200, body: ["ha_enabled": false]) },
             ]),
             PathSpec("init", fields: [
                 FieldSpec("secret_shares", .int), FieldSpec("secret_threshold", .int),

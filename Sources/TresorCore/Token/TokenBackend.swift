@@ -5,6 +5,8 @@ public struct TokenBackend: LogicalBackend {
     public let paths: [PathSpec]
     public let specialPaths = SpecialPaths(root: ["revoke-orphan", "revoke-orphan/*", "accessors", "accessors/*"])
 
+    static let badToken = TresorError(.permissionDenied, status: 403, messages: ["bad token"])
+
     static let createFields: [FieldSpec] = [
         FieldSpec("id", .string), FieldSpec("policies", .commaStringSlice), FieldSpec("meta", .keyValuePairs),
         FieldSpec("no_parent", .bool), FieldSpec("no_default_policy", .bool), FieldSpec("ttl", .duration),
@@ -72,6 +74,15 @@ public struct TokenBackend: LogicalBackend {
             return LogicalResponse(auth: Self.auth(token: token, updated, ttl: granted))
         }
         let tokenField = FieldSpec("token", .string)
+        let lookupGiven: PathHandler = { ctx, fields in
+            // Without a token to look up, Vault looks up the caller.
+            let given = try fields.string("token")
+            let token = given.isEmpty ? ctx.request.clientToken : given
+            guard let entry = try await store.lookup(token: token, storage: ctx.transaction) else {
+                throw Self.badToken
+            }
+            return lookupAnswer(entry, token)
+        }
 
         paths = [
             PathSpec("create", fields: Self.createFields, handlers: [.update: create(false)]),
@@ -82,20 +93,11 @@ public struct TokenBackend: LogicalBackend {
                     return lookupAnswer(entry, ctx.request.clientToken)
                 },
             ]),
-            PathSpec("lookup", fields: [tokenField], handlers: [
-                .update: { ctx, fields in
-                    let token = try fields.string("token")
-                    guard !token.isEmpty else { throw TresorError.badRequest("missing token to look up") }
-                    guard let entry = try await store.lookup(token: token, storage: ctx.transaction) else {
-                        throw TresorError.badRequest("bad token")
-                    }
-                    return lookupAnswer(entry, token)
-                },
-            ]),
+            PathSpec("lookup", fields: [tokenField], handlers: [.update: lookupGiven, .read: lookupGiven]),
             PathSpec("lookup/{token+}", handlers: [
                 .read: { ctx, _ in
                     guard let entry = try await store.lookup(token: ctx.capture("token"), storage: ctx.transaction) else {
-                        throw TresorError.badRequest("bad token")
+                        throw Self.badToken
                     }
                     return lookupAnswer(entry, ctx.capture("token"))
                 },
