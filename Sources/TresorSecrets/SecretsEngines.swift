@@ -4,7 +4,8 @@ import TresorCore
 public enum SecretsEngines {
     public static func register(into registry: inout BackendRegistry) {
         registry.register(BackendFactory(type: "kv", kind: .secret, defaultDescription: "key/value secret storage",
-                                         normalizeOptions: KVFactory.normalize) { entry, _ in
+                                         normalizeOptions: KVFactory.normalize,
+                                         changeOptions: KVUpgrade.changeOptions) { entry, _ in
             KVFactory.make(entry)
         })
         registry.alias("kv-v2", to: "kv", options: ["version": "2"])

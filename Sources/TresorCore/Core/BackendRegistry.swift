@@ -6,15 +6,20 @@ public struct BackendFactory: Sendable {
     public let defaultDescription: String
     /// Mount options the engine fills in when the caller gives none (kv's version).
     public let normalizeOptions: @Sendable ([String: String]) throws -> [String: String]
+    /// Converts a mount's stored data when a tune changes its options (kv version 1 → 2);
+    /// runs inside the tune request's transaction, on the mount's own storage.
+    public let changeOptions: (@Sendable (_ from: [String: String], _ to: [String: String], StorageView) async throws -> Void)?
     public let make: @Sendable (MountEntry, Core) throws -> LogicalBackend
 
     public init(type: String, kind: BackendKind, defaultDescription: String = "",
                 normalizeOptions: @escaping @Sendable ([String: String]) throws -> [String: String] = { $0 },
+                changeOptions: (@Sendable ([String: String], [String: String], StorageView) async throws -> Void)? = nil,
                 make: @escaping @Sendable (MountEntry, Core) throws -> LogicalBackend) {
         self.type = type
         self.kind = kind
         self.defaultDescription = defaultDescription
         self.normalizeOptions = normalizeOptions
+        self.changeOptions = changeOptions
         self.make = make
     }
 }

@@ -106,9 +106,13 @@ extension Core {
             throw TresorError.badRequest("no mount at \(path)")
         }
         var entry = table[index]
+        let previousOptions = entry.options
         try edit(&entry)
         if let factory = registry.factory(kind: kind, type: entry.type) {
             entry.options = try factory.normalizeOptions(entry.options)
+            if entry.options != previousOptions, let change = factory.changeOptions {
+                try await change(previousOptions, entry.options, StorageView(tx, prefix: entry.storagePrefix))
+            }
         }
         table[index] = entry
         try await tx.putJSON(tablePath(kind), table)
