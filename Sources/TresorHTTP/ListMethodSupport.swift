@@ -74,7 +74,8 @@ struct VaultHTTP1Channel: ServerChildChannel {
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
-            try channel.pipeline.syncOperations.addHandler(ListMethodRewriter(), position: .first)
+            // Last for now: after a TLS handler if there is one, before the HTTP parser that comes next.
+            try channel.pipeline.syncOperations.addHandler(ListMethodRewriter(), position: .last)
         }.flatMap {
             inner.setup(channel: channel, logger: logger)
         }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import Logging
+import ServiceLifecycle
 import TresorCore
 import TresorHTTP
 import TresorSecrets
@@ -31,9 +32,15 @@ struct ServerCommand: AsyncParsableCommand {
     @Option(name: .customLong("log-level"), help: "trace, debug, info, warn or error.")
     var logLevel: String = "info"
 
+    private var logLevelGiven: Bool { CommandLine.arguments.contains { $0.contains("log-level") } }
+
     func run() async throws {
         guard dev else {
-            throw ValidationError("only -dev mode is available in this build; -config support is coming with the production server")
+            guard !config.isEmpty else {
+                throw ValidationError("a configuration file must be given with -config=FILE (or use -dev)")
+            }
+            try await ProductionServer.run(configPaths: config, logLevel: logLevelGiven ? logLevel : nil)
+            return
         }
         let environment = ProcessInfo.processInfo.environment
         let listen = devListenAddress ?? environment["VAULT_DEV_LISTEN_ADDRESS"] ?? "127.0.0.1:8200"
@@ -51,10 +58,11 @@ struct ServerCommand: AsyncParsableCommand {
         let (unsealKey, rootToken) = try await core.initializeDev(rootTokenID: rootTokenID?.isEmpty == false ? rootTokenID : nil)
         Self.writeTokenHelper(rootToken)
 
-        let app = TresorHTTPServer.application(core: core, host: host, port: port, logger: logger) { boundPort in
+        let app = try TresorHTTPServer.application(core: core, host: host, port: port, logger: logger) { boundPort in
             Self.printBanner(address: "http://\(host):\(boundPort)", unsealKey: unsealKey, rootToken: rootToken)
         }
-        try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+        let group = ServiceGroup(configuration: .init(services: [.init(service: app)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
     }
 
     static func splitAddress(_ address: String) -> (String, Int)? {

@@ -41,7 +41,7 @@ import Testing
         let rootKey = SymmetricKey(size: .bits256)
         try await barrier.initialize(rootKey: rootKey)
         try await barrier.put("old", Array("one".utf8))
-        let ring = try await barrier.rotate(rootKey: rootKey)
+        let ring = try await barrier.rotate()
         #expect(ring.activeTerm == 2)
         try await barrier.put("new", Array("two".utf8))
         let newBlob = try #require(physical.allValues()["new"])

@@ -21,13 +21,17 @@ public final class Core: Sendable {
     public let storageType: String
     public let clusterName: String
     public let clusterID: String
+    /// An external key service that protects the root key (static key, transit); nil for Shamir.
+    public let autoSeal: AutoSeal?
 
     let routeTable = Mutex(RouteTable([]))
     let unsealProgress = Mutex<[[UInt8]]>([])
     private let expiryTask = Mutex<Task<Void, Never>?>(nil)
 
-    public init(physical: PhysicalBackend, registry: BackendRegistry, storageType: String = "inmem", logger: Logger = Logger(label: "tresor")) {
+    public init(physical: PhysicalBackend, registry: BackendRegistry, storageType: String = "inmem",
+                autoSeal: AutoSeal? = nil, clusterName: String? = nil, logger: Logger = Logger(label: "tresor")) {
         self.physical = physical
+        self.autoSeal = autoSeal
         self.barrier = Barrier(physical: physical)
         self.policies = PolicyStore(barrier: barrier)
         self.tokens = TokenStore(barrier: barrier)
@@ -41,7 +45,7 @@ public final class Core: Sendable {
         self.registry = registry
         self.storageType = storageType
         self.logger = logger
-        self.clusterName = "tresor-cluster-" + TokenCrypto.randomString(8).lowercased()
+        self.clusterName = clusterName ?? ("tresor-cluster-" + TokenCrypto.randomString(8).lowercased())
         self.clusterID = UUID().uuidString.lowercased()
         tokens.addRevocationHook { [weak self] entry, storage in
             try await self?.destroyCubbyhole(of: entry, storage: storage)
@@ -60,67 +64,6 @@ public final class Core: Sendable {
     }
 
     public var isSealed: Bool { barrier.isSealed }
-
-    /// Creates the root key, the keyring and the root token. The unseal keys exist only in the answer.
-    public func initialize(shares: Int, threshold: Int, rootTokenID: String? = nil) async throws -> InitResult {
-        guard try await sealConfig() == nil else { throw TresorError.badRequest("Vault is already initialized") }
-        guard shares >= 1, threshold >= 1, threshold <= shares, shares <= 255 else {
-            throw TresorError.badRequest("invalid seal configuration: threshold must be between 1 and the number of shares (at most 255)")
-        }
-        let unsealKey = SymmetricKey(size: .bits256)
-        let rootKey = SymmetricKey(size: .bits256)
-        let rootKeyBytes = rootKey.withUnsafeBytes { Array($0) }
-        let unsealKeyBytes = unsealKey.withUnsafeBytes { Array($0) }
-        let shareList = try Shamir.split(secret: unsealKeyBytes, shares: shares, threshold: threshold)
-        try await physical.put(Self.rootKeyPath, try Barrier.seal(rootKeyBytes, key: unsealKey, term: 0, path: Self.rootKeyPath))
-        try await barrier.initialize(rootKey: rootKey)
-        try await setupAfterUnseal()
-        var params = TokenParams()
-        params.id = rootTokenID
-        params.policies = ["root"]
-        params.path = "auth/token/root"
-        params.displayName = "root"
-        params.exactDisplayName = true
-        params.orphan = true
-        let (rootToken, _) = try await tokens.create(params, parent: nil, storage: direct)
-        // Written last: a crash before this point leaves the server uninitialised, not half-made.
-        try await physical.put(Self.sealConfigPath, try JSONValue.encodeStored(SealConfig(secretShares: shares, secretThreshold: threshold)))
-        barrier.seal()
-        routeTable.withLock { $0 = RouteTable([]) }
-        return InitResult(keys: shareList, rootToken: rootToken)
-    }
-
-    /// Adds one key share. Returns true once the server is unsealed.
-    @discardableResult
-    public func submitUnsealKey(_ share: [UInt8]) async throws -> Bool {
-        guard let config = try await sealConfig() else { throw TresorError.badRequest("Vault is not initialized") }
-        if !isSealed { return true }
-        let collected = unsealProgress.withLock { progress -> [[UInt8]] in
-            if !progress.contains(share) { progress.append(share) }
-            return progress
-        }
-        guard collected.count >= config.secretThreshold else { return false }
-        unsealProgress.withLock { $0 = [] }
-        let unsealKey: [UInt8]
-        do {
-            unsealKey = try Shamir.combine(collected)
-        } catch {
-            throw TresorError.badRequest("invalid key")
-        }
-        guard let blob = try await physical.get(Self.rootKeyPath) else {
-            throw TresorError.internalError("root key missing from storage")
-        }
-        let rootKey: [UInt8]
-        do {
-            rootKey = try Barrier.open(blob, path: Self.rootKeyPath) { _ in SymmetricKey(data: unsealKey) }
-        } catch {
-            // Whatever was wrong, say the same thing: which share was bad is not ours to leak.
-            throw TresorError.badRequest("Error unsealing: failed to decrypt keys from storage: cipher: message authentication failed")
-        }
-        try await barrier.unseal(rootKey: SymmetricKey(data: rootKey))
-        try await setupAfterUnseal()
-        return true
-    }
 
     public var unsealProgressCount: Int { unsealProgress.withLock { $0.count } }
     public func resetUnsealProgress() { unsealProgress.withLock { $0 = [] } }
@@ -147,7 +90,7 @@ public final class Core: Sendable {
 
     // MARK: start-up
 
-    private func setupAfterUnseal() async throws {
+    func setupAfterUnseal() async throws {
         try await policies.setupDefaults()
         try await tokens.setup()
         var secretMounts = try await direct.getJSON(Self.mountsPath, as: [MountEntry].self)

@@ -14,5 +14,6 @@ public struct SealConfig: Codable, Sendable, Equatable {
 
 public struct InitResult: Sendable {
     public let keys: [[UInt8]]
+    public let recoveryKeys: [[UInt8]]
     public let rootToken: String
 }

@@ -13,6 +13,12 @@ public final class Barrier: Sendable {
 
     public let physical: PhysicalBackend
     private let keyring = Mutex<Keyring?>(nil)
+    /// Kept while unsealed so the keyring can be rewritten on rotation.
+    private let rootKey = Mutex<SymmetricKey?>(nil)
+    private let encryptions = Atomic<Int64>(0)
+
+    /// Values encrypted under the active term since start, as key-status reports.
+    public var encryptionCount: Int64 { encryptions.load(ordering: .relaxed) }
 
     public init(physical: PhysicalBackend) {
         self.physical = physical
@@ -32,6 +38,7 @@ public final class Barrier: Sendable {
         let ring = Keyring()
         try await physical.put(Self.keyringPath, try Self.seal(try ring.serialized(), key: rootKey, term: 0, path: Self.keyringPath))
         keyring.withLock { $0 = ring }
+        self.rootKey.withLock { $0 = rootKey }
     }
 
     /// Opens the barrier: the root key decrypts the keyring.
@@ -42,15 +49,17 @@ public final class Barrier: Sendable {
         let plain = try Self.open(blob, path: Self.keyringPath) { _ in rootKey }
         let ring = try Keyring(serialized: plain)
         keyring.withLock { $0 = ring }
+        self.rootKey.withLock { $0 = rootKey }
     }
 
     public func seal() {
         keyring.withLock { $0 = nil }
+        rootKey.withLock { $0 = nil }
     }
 
     /// Adds a new term; new writes use it, older values still open.
-    public func rotate(rootKey: SymmetricKey) async throws -> Keyring {
-        guard let ring = currentKeyring else { throw TresorError.sealed }
+    public func rotate() async throws -> Keyring {
+        guard let ring = currentKeyring, let rootKey = rootKey.withLock({ $0 }) else { throw TresorError.sealed }
         let next = ring.rotated()
         try await physical.put(Self.keyringPath, try Self.seal(try next.serialized(), key: rootKey, term: 0, path: Self.keyringPath))
         keyring.withLock { $0 = next }
@@ -76,6 +85,7 @@ public final class Barrier: Sendable {
         let encrypted = try operations.map { op -> StorageOperation in
             switch op {
             case .put(let key, let value):
+                encryptions.add(1, ordering: .relaxed)
                 return .put(key: key, value: try Self.seal(value, key: active.key, term: active.term, path: key))
             case .delete:
                 return op

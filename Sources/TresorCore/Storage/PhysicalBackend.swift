@@ -29,7 +29,7 @@ extension PhysicalBackend {
 }
 
 /// Turns a full key under `prefix` into the child name that `list` reports.
-func childName(of key: some StringProtocol, under prefix: String) -> String {
+public func childName(of key: some StringProtocol, under prefix: String) -> String {
     let rest = key.dropFirst(prefix.count)
     if let slash = rest.firstIndex(of: "/") {
         return String(rest[...slash])

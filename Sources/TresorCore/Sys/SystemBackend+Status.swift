@@ -17,7 +17,7 @@ extension SystemBackend {
             "version": .string(TresorVersion.current),
             "commit_date": "2026-11-01T00:00:00Z",
             "migration": false,
-            "recovery_seal": false,
+            "recovery_seal": .bool(core.autoSeal != nil),
             "storage_type": .string(core.storageType),
         ]
         if !core.isSealed {
@@ -79,17 +79,31 @@ extension SystemBackend {
             PathSpec("init", fields: [
                 FieldSpec("secret_shares", .int), FieldSpec("secret_threshold", .int),
                 FieldSpec("pgp_keys", .commaStringSlice), FieldSpec("root_token_pgp_key", .string),
-                FieldSpec("recovery_shares", .int), FieldSpec("recovery_threshold", .int),
+                FieldSpec("recovery_shares", .int, default: 5), FieldSpec("recovery_threshold", .int, default: 3),
+                FieldSpec("recovery_pgp_keys", .commaStringSlice), FieldSpec("stored_shares", .int),
             ], handlers: [
                 .read: { _, _ in .raw(status: 200, body: ["initialized": .bool(try await core.sealConfig() != nil)]) },
                 .update: { _, fields in
-                    let result = try await core.initialize(shares: Int(try fields.int("secret_shares")),
-                                                           threshold: Int(try fields.int("secret_threshold")))
-                    return .raw(status: 200, body: [
-                        "keys": .array(result.keys.map { .string($0.map { String(format: "%02x", $0) }.joined()) }),
-                        "keys_base64": .array(result.keys.map { .string(Data($0).base64EncodedString()) }),
+                    let pgpKeys = try fields.strings("pgp_keys")
+                    let rootTokenPGPKey = try fields.string("root_token_pgp_key")
+                    if !pgpKeys.isEmpty || !rootTokenPGPKey.isEmpty {
+                        throw TresorError.badRequest("PGP-encrypted key shares are not supported")
+                    }
+                    let result = try await core.initialize(
+                        shares: Int(try fields.int("secret_shares")), threshold: Int(try fields.int("secret_threshold")),
+                        recoveryShares: Int(try fields.int("recovery_shares")), recoveryThreshold: Int(try fields.int("recovery_threshold")))
+                    let hex: ([[UInt8]]) -> JSONValue = { .array($0.map { .string($0.map { String(format: "%02x", $0) }.joined()) }) }
+                    let base64: ([[UInt8]]) -> JSONValue = { .array($0.map { .string(Data($0).base64EncodedString()) }) }
+                    var body: [String: JSONValue] = [
+                        "keys": hex(result.keys),
+                        "keys_base64": base64(result.keys),
                         "root_token": .string(result.rootToken),
-                    ])
+                    ]
+                    if !result.recoveryKeys.isEmpty {
+                        body["recovery_keys"] = hex(result.recoveryKeys)
+                        body["recovery_keys_base64"] = base64(result.recoveryKeys)
+                    }
+                    return .raw(status: 200, body: .object(body))
                 },
             ]),
             PathSpec("unseal", fields: [FieldSpec("key", .string), FieldSpec("reset", .bool), FieldSpec("migrate", .bool)], handlers: [
@@ -113,10 +127,28 @@ extension SystemBackend {
                     return nil
                 },
             ]),
+            // One node is always the active one; stepping down has nothing to hand over to.
+            PathSpec("step-down", handlers: [.update: { _, _ in nil }]),
+            PathSpec("rotate", handlers: [
+                .update: { _, _ in
+                    _ = try await core.barrier.rotate()
+                    return nil
+                },
+            ]),
+            PathSpec("key-status", handlers: [
+                .read: { _, _ in
+                    guard let ring = core.barrier.currentKeyring else { throw TresorError.sealed }
+                    return LogicalResponse(data: [
+                        "term": .int(Int64(ring.activeTerm)),
+                        "install_time": .string(GoFormat.time(ring.active.installTime)),
+                        "encryptions": .int(core.barrier.encryptionCount),
+                    ], dataAtTopLevel: true)
+                },
+            ]),
         ]
     }
 
-    static func decodeKey(_ text: String) -> [UInt8]? {
+    public static func decodeKey(_ text: String) -> [UInt8]? {
         if text.count % 2 == 0, text.allSatisfy(\.isHexDigit) {
             var bytes: [UInt8] = []
             var index = text.startIndex

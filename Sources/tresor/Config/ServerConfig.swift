@@ -1,0 +1,61 @@
+import Foundation
+import HCL
+
+/// What `tresor server -config=FILE` reads: Vault's server configuration, the parts Tresor uses.
+struct ServerConfig: Sendable, Equatable {
+    struct Stanza: Sendable, Equatable {
+        var type: String
+        var options: [String: String]
+        /// Where it came from, for error messages.
+        var file: String
+    }
+
+    struct Listener: Sendable, Equatable {
+        var address = "127.0.0.1:8200"
+        var tlsDisable = false
+        var tlsCertFile = ""
+        var tlsKeyFile = ""
+        var tlsMinVersion = "tls12"
+        var maxRequestSize = 32 * 1024 * 1024
+        var file = ""
+    }
+
+    var storage: Stanza?
+    var listeners: [Listener] = []
+    var seal: Stanza?
+    var apiAddr = ""
+    var clusterAddr = ""
+    var ui = false
+    var logLevel = "info"
+    var defaultLeaseTTL: Int64 = 0
+    var maxLeaseTTL: Int64 = 0
+    var disableMlock = false
+    var clusterName = ""
+
+    /// Later files override earlier ones, listeners accumulate: Vault's merge rules.
+    mutating func merge(_ other: ServerConfig) {
+        if other.storage != nil { storage = other.storage }
+        if other.seal != nil { seal = other.seal }
+        listeners += other.listeners
+        if !other.apiAddr.isEmpty { apiAddr = other.apiAddr }
+        if !other.clusterAddr.isEmpty { clusterAddr = other.clusterAddr }
+        if other.ui { ui = true }
+        if other.logLevel != "info" { logLevel = other.logLevel }
+        if other.defaultLeaseTTL != 0 { defaultLeaseTTL = other.defaultLeaseTTL }
+        if other.maxLeaseTTL != 0 { maxLeaseTTL = other.maxLeaseTTL }
+        if other.disableMlock { disableMlock = true }
+        if !other.clusterName.isEmpty { clusterName = other.clusterName }
+    }
+}
+
+/// A configuration mistake, located as precisely as the file allows.
+struct ConfigError: Error, CustomStringConvertible {
+    let file: String
+    let line: Int?
+    let message: String
+
+    var description: String {
+        if let line { return "error loading configuration from \(file): line \(line): \(message)" }
+        return "error loading configuration from \(file): \(message)"
+    }
+}

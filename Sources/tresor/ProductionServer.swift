@@ -1,0 +1,161 @@
+import Foundation
+import Hummingbird
+import HummingbirdTLS
+import Logging
+import NIOSSL
+import ServiceLifecycle
+import TresorCore
+import TresorHTTP
+import TresorSecrets
+import TresorStorage
+
+/// `tresor server -config=FILE`: durable storage, a seal, one or more listeners.
+enum ProductionServer {
+    static func run(configPaths: [String], logLevel: String?) async throws {
+        let config = try ServerConfigLoader.load(paths: configPaths)
+        let level = logLevel ?? config.logLevel
+        let logger = {
+            var logger = Logger(label: "tresor")
+            logger.logLevel = Logger.Level(rawValue: level == "warn" ? "warning" : level) ?? .info
+            return logger
+        }()
+        let environment = ProcessInfo.processInfo.environment
+
+        guard let storage = config.storage else {
+            throw ConfigError(file: configPaths.joined(separator: ", "), line: nil, message: "no storage stanza: add storage \"sqlite\" { path = \"...\" }")
+        }
+        guard !config.listeners.isEmpty else {
+            throw ConfigError(file: configPaths.joined(separator: ", "), line: nil, message: "no listener stanza: add listener \"tcp\" { address = \"127.0.0.1:8200\" }")
+        }
+        // Everything that can be wrong with the listeners is found before storage is touched.
+        let prepared = try config.listeners.map { try PreparedListener($0) }
+        let autoSeal = try SealFactory.make(config.seal, environment: environment)
+        let (physical, storageType) = try await StorageFactory.make(storage, logger: logger)
+
+        var registry = BackendRegistry()
+        SecretsEngines.register(into: &registry)
+        let core = Core(physical: physical, registry: registry, storageType: storageType, autoSeal: autoSeal,
+                        clusterName: config.clusterName.isEmpty ? nil : config.clusterName, logger: logger)
+
+        if autoSeal != nil {
+            Task { await keepTryingToAutoUnseal(core, logger: logger) }
+        }
+
+        let apps = try prepared.map { listener in
+            try listener.application(core: core, logger: logger) { port in
+                logger.info("listening", metadata: ["address": "\(listener.scheme)://\(listener.host):\(port)"])
+            }
+        }
+        printBanner(config: config, storageType: storageType, seal: autoSeal?.type ?? "shamir", listeners: prepared)
+        let group = ServiceGroup(configuration: .init(services: apps.map { .init(service: $0) },
+                                                      gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+
+    /// Unseals through the auto seal once the server is initialised and the seal service
+    /// answers; until then the server stays sealed and the log says why.
+    static func keepTryingToAutoUnseal(_ core: Core, logger: Logger) async {
+        var delay: Duration = .seconds(1)
+        var lastReason = ""
+        while !Task.isCancelled {
+            do {
+                if try await core.sealConfig() != nil, core.isSealed {
+                    try await core.autoUnseal()
+                    logger.info("unsealed with the auto seal")
+                }
+                delay = .seconds(1)
+            } catch {
+                let reason = "\(error)"
+                if reason != lastReason {
+                    logger.error("auto-unseal failed; staying sealed", metadata: ["reason": "\(reason)"])
+                    lastReason = reason
+                }
+                delay = min(delay * 2, .seconds(30))
+            }
+            try? await Task.sleep(for: core.isSealed ? delay : .seconds(5))
+        }
+    }
+
+    static func printBanner(config: ServerConfig, storageType: String, seal: String, listeners: [PreparedListener]) {
+        var lines = ["==> Tresor server configuration:", ""]
+        lines.append("             Api Address: \(config.apiAddr.isEmpty ? listeners[0].url : config.apiAddr)")
+        for listener in listeners {
+            lines.append("                Listener: tcp (addr: \"\(listener.host):\(listener.port)\", tls: \"\(listener.tls == nil ? "disabled" : "enabled")\")")
+        }
+        lines.append("               Log Level: \(config.logLevel)")
+        lines.append("                    Seal: \(seal)")
+        lines.append("                 Storage: \(storageType)")
+        lines.append("                 Version: Tresor v\(TresorVersionInfo.version)")
+        lines.append("")
+        lines.append("==> Tresor server started! Log data will stream in below:")
+        lines.append("")
+        FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))
+    }
+}
+
+/// A listener with its TLS material loaded and checked.
+struct PreparedListener {
+    let host: String
+    let port: Int
+    let tls: TLSConfiguration?
+    let maxRequestSize: Int
+
+    var scheme: String { tls == nil ? "http" : "https" }
+    var url: String { "\(scheme)://\(host):\(port)" }
+
+    init(_ listener: ServerConfig.Listener) throws {
+        guard let (host, port) = ServerCommand.splitAddress(listener.address) else {
+            throw ConfigError(file: listener.file, line: nil, message: "listener address \"\(listener.address)\" is not host:port")
+        }
+        self.host = host
+        self.port = port
+        self.maxRequestSize = listener.maxRequestSize
+        if listener.tlsDisable {
+            tls = nil
+            return
+        }
+        do {
+            let chain = try NIOSSLCertificate.fromPEMFile(listener.tlsCertFile)
+            let key = try NIOSSLPrivateKey(file: listener.tlsKeyFile, format: .pem)
+            var configuration = TLSConfiguration.makeServerConfiguration(certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
+            configuration.minimumTLSVersion = listener.tlsMinVersion == "tls13" ? .tlsv13 : .tlsv12
+            // Building the context now checks that the key belongs to the certificate.
+            _ = try NIOSSLContext(configuration: configuration)
+            tls = configuration
+        } catch {
+            throw ConfigError(file: listener.file, line: nil,
+                              message: "listener \(listener.address): cannot use tls_cert_file \(listener.tlsCertFile) with tls_key_file \(listener.tlsKeyFile): \(error)")
+        }
+    }
+
+    func application(core: Core, logger: Logger, onRunning: @escaping @Sendable (Int) async -> Void) throws -> any Service {
+        try TresorHTTPServer.application(core: core, host: host, port: port, tls: tls, maxRequestSize: maxRequestSize,
+                                     logger: logger, onRunning: onRunning)
+    }
+}
+
+/// Turns a `storage` stanza into a physical backend.
+enum StorageFactory {
+    static func make(_ stanza: ServerConfig.Stanza, logger: Logger) async throws -> (PhysicalBackend, String) {
+        switch stanza.type {
+        case "inmem":
+            return (InMemoryBackend(), "inmem")
+        case "sqlite", "raft", "file":
+            // Vault tutorials use raft or file storage with a directory; Tresor keeps one SQLite
+            // file in that directory so those configs work unchanged.
+            guard var path = stanza.options["path"], !path.isEmpty else {
+                throw ConfigError(file: stanza.file, line: nil, message: "storage \"\(stanza.type)\": path is required")
+            }
+            if stanza.type != "sqlite" {
+                path = (path as NSString).appendingPathComponent("tresor.db")
+            }
+            do {
+                return (try await SQLiteBackend.open(path: path, logger: logger), "sqlite")
+            } catch let error as StorageError {
+                throw ConfigError(file: stanza.file, line: nil, message: "storage \"\(stanza.type)\": \(error.description)")
+            }
+        default:
+            throw ConfigError(file: stanza.file, line: nil, message: "unsupported storage type \"\(stanza.type)\" (sqlite, inmem, raft, file)")
+        }
+    }
+}
