@@ -35,7 +35,10 @@ enum ProductionServer {
         var registry = BackendRegistry()
         SecretsEngines.register(into: &registry)
         let core = Core(physical: physical, registry: registry, storageType: storageType, autoSeal: autoSeal,
-                        clusterName: config.clusterName.isEmpty ? nil : config.clusterName, logger: logger)
+                        clusterName: config.clusterName.isEmpty ? nil : config.clusterName,
+                        ttl: TTLDefaults(defaultTTL: config.defaultLeaseTTL > 0 ? config.defaultLeaseTTL : TTLDefaults.vault.defaultTTL,
+                                         maxTTL: config.maxLeaseTTL > 0 ? config.maxLeaseTTL : TTLDefaults.vault.maxTTL),
+                        logger: logger)
 
         if autoSeal != nil {
             Task { await keepTryingToAutoUnseal(core, logger: logger) }
@@ -154,8 +157,17 @@ enum StorageFactory {
             } catch let error as StorageError {
                 throw ConfigError(file: stanza.file, line: nil, message: "storage \"\(stanza.type)\": \(error.description)")
             }
+        case "postgresql":
+            guard let url = stanza.options["connection_url"], !url.isEmpty else {
+                throw ConfigError(file: stanza.file, line: nil, message: "storage \"postgresql\": connection_url is required")
+            }
+            do {
+                return (try await PostgreSQLBackend.open(connectionURL: url, table: stanza.options["table"] ?? "tresor_kv", logger: logger), "postgresql")
+            } catch let error as StorageError {
+                throw ConfigError(file: stanza.file, line: nil, message: "storage \"postgresql\": \(error.description)")
+            }
         default:
-            throw ConfigError(file: stanza.file, line: nil, message: "unsupported storage type \"\(stanza.type)\" (sqlite, inmem, raft, file)")
+            throw ConfigError(file: stanza.file, line: nil, message: "unsupported storage type \"\(stanza.type)\" (sqlite, postgresql, inmem, raft, file)")
         }
     }
 }

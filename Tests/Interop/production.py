@@ -14,7 +14,7 @@ from conftest import BAO_BIN, TRESOR_BIN, free_port
 
 
 class ProductionServer:
-    def __init__(self, workdir: Path, seal: str = "", extra_env=None, tls=None):
+    def __init__(self, workdir: Path, seal: str = "", extra_env=None, tls=None, storage=None):
         self.dir = workdir
         self.port = free_port()
         self.tls = tls
@@ -24,10 +24,9 @@ class ProductionServer:
         (workdir / "data").mkdir(exist_ok=True)
         listener = f'tls_cert_file = "{tls[0]}"\n  tls_key_file = "{tls[1]}"' if tls else "tls_disable = 1"
         self.config = workdir / "config.hcl"
+        storage = storage or f'storage "sqlite" {{\n  path = "{self.db}"\n}}'
         self.config.write_text(f'''
-storage "sqlite" {{
-  path = "{self.db}"
-}}
+{storage}
 
 listener "tcp" {{
   address = "127.0.0.1:{self.port}"

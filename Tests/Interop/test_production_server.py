@@ -253,3 +253,61 @@ def test_bad_configs_fail_clearly(workdir):
     assert not (workdir / "db2").exists(), "a refused start must leave no storage behind"
     out = run_bad(workdir, f'storage "sqlite" {{\n  path = "{workdir}/db3"\n}}\nlistener "tcp" {{\n  address = "127.0.0.1:0"\n}}\n')
     assert "tls_cert_file and tls_key_file are required" in out
+
+
+def test_postgresql_storage(workdir):
+    from postgres_cluster import PostgresCluster
+    cluster = PostgresCluster()
+    try:
+        storage = f'storage "postgresql" {{\n  connection_url = "{cluster.url}"\n  table = "tresor_store"\n}}'
+        server = ProductionServer(workdir, storage=storage).start()
+        try:
+            init = server.init(3, 2)
+            keys, root = init["unseal_keys_b64"], init["root_token"]
+            server.unseal(keys[:2])
+            server.request("POST", "sys/mounts/secret", root, json={"type": "kv-v2"})
+            assert server.request("POST", "secret/data/pg", root, json={"data": {"password": "pg-plaintext-canary"}}).status_code == 200
+        finally:
+            server.stop()
+        server.start()
+        try:
+            assert server.get("sys/seal-status").json()["storage_type"] == "postgresql"
+            server.unseal(keys[1:])
+            assert server.get("secret/data/pg", root).json()["data"]["data"] == {"password": "pg-plaintext-canary"}
+        finally:
+            server.stop()
+        dump = cluster.psql("SELECT key, encode(value, 'escape') FROM tresor_store")
+        assert "core/keyring" in dump
+        assert "pg-plaintext-canary" not in dump and root not in dump
+    finally:
+        cluster.stop()
+
+
+def test_json_config_and_several_files_merge(workdir):
+    from conftest import free_port
+    port = free_port()
+    (workdir / "storage.hcl").write_text(f'storage "raft" {{\n  path = "{workdir}"\n  node_id = "n1"\n}}\ndefault_lease_ttl = "1h"\nmax_lease_ttl = "2h"\n')
+    (workdir / "listener.json").write_text(json.dumps({"listener": [{"tcp": {"address": f"127.0.0.1:{port}", "tls_disable": True}}],
+                                                       "disable_mlock": True}))
+    proc = subprocess.Popen([TRESOR_BIN, "server", f"-config={workdir / 'storage.hcl'}", f"-config={workdir / 'listener.json'}"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=dict(os.environ, HOME=str(workdir)))
+    try:
+        addr = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                requests.get(addr + "/v1/sys/health", timeout=1)
+                break
+            except requests.RequestException:
+                time.sleep(0.1)
+        init = requests.put(addr + "/v1/sys/init", json={"secret_shares": 1, "secret_threshold": 1}).json()
+        requests.put(addr + "/v1/sys/unseal", json={"key": init["keys_base64"][0]}).raise_for_status()
+        headers = {"X-Vault-Token": init["root_token"]}
+        # The config's TTLs are the server's defaults.
+        token = requests.post(addr + "/v1/auth/token/create", headers=headers, json={"policies": ["default"]}).json()["auth"]
+        assert token["lease_duration"] == 3600
+        capped = requests.post(addr + "/v1/auth/token/create", headers=headers, json={"policies": ["default"], "ttl": "5h"}).json()["auth"]
+        assert capped["lease_duration"] == 7200
+        assert (workdir / "tresor.db").exists()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=15)

@@ -106,7 +106,7 @@ extension Core {
     private func makeContext(_ request: LogicalRequest, route: RouteTable.Route, relative: String, captures: [String: String], token: TokenEntry?, operation: LogicalOperation, transaction: RequestTransaction) -> RequestContext {
         RequestContext(request: request, operation: operation, path: relative, captures: captures,
                        storage: StorageView(transaction, prefix: route.mount.storagePrefix),
-                       mount: route.mount, token: token, transaction: transaction)
+                       mount: route.mount, token: token, transaction: transaction, ttl: tokens.ttl.effective(for: route.mount))
     }
 
     private func run(_ request: LogicalRequest, route: RouteTable.Route, relative: String, token: TokenEntry?, operation: LogicalOperation, transaction: RequestTransaction? = nil) async throws -> CoreResponse {

@@ -29,12 +29,13 @@ public final class Core: Sendable {
     private let expiryTask = Mutex<Task<Void, Never>?>(nil)
 
     public init(physical: PhysicalBackend, registry: BackendRegistry, storageType: String = "inmem",
-                autoSeal: AutoSeal? = nil, clusterName: String? = nil, logger: Logger = Logger(label: "tresor")) {
+                autoSeal: AutoSeal? = nil, clusterName: String? = nil, ttl: TTLDefaults = .vault,
+                logger: Logger = Logger(label: "tresor")) {
         self.physical = physical
         self.autoSeal = autoSeal
         self.barrier = Barrier(physical: physical)
         self.policies = PolicyStore(barrier: barrier)
-        self.tokens = TokenStore(barrier: barrier)
+        self.tokens = TokenStore(barrier: barrier, ttl: ttl)
         var registry = registry
         registry.register(BackendFactory(type: "system", kind: .secret, defaultDescription: "system endpoints used for control, policy and debugging") { _, core in
             SystemBackend(core: core)

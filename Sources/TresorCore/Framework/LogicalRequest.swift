@@ -41,6 +41,8 @@ public struct RequestContext: Sendable {
     public let token: TokenEntry?
     /// The transaction itself, for engines that must reach beyond their view (the core's own backends).
     public let transaction: RequestTransaction
+    /// Lease TTLs in force on this mount (its own settings over the server's).
+    public let ttl: TTLDefaults
 
     public func capture(_ name: String) -> String { captures[name] ?? "" }
 }

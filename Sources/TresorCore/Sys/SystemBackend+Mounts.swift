@@ -23,7 +23,7 @@ extension SystemBackend {
                 },
             ]),
             PathSpec("\(prefix)/{path+}/tune", fields: tuneFields(), handlers: [
-                .read: { ctx, _ in tuneResponse(try mountedOrFail(ctx.capture("path"))) },
+                .read: { ctx, _ in tuneResponse(try mountedOrFail(ctx.capture("path")), system: core.tokens.ttl) },
                 .update: { ctx, fields in
                     _ = try mountedOrFail(ctx.capture("path"))
                     try await core.updateMount(path: ctx.capture("path"), kind: kind, transaction: ctx.transaction) { entry in

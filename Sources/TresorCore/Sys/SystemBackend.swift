@@ -19,9 +19,6 @@ public struct SystemBackend: LogicalBackend {
 }
 
 extension SystemBackend {
-    /// Effective TTLs: a mount's own value, else the system's.
-    static func effective(_ value: Int64, _ system: Int64) -> Int64 { value > 0 ? value : system }
-
     static func mountFields() -> [FieldSpec] {
         [
             FieldSpec("path", .string), FieldSpec("type", .string), FieldSpec("description", .string),
@@ -77,10 +74,11 @@ extension SystemBackend {
                           sealWrap: try fields.bool("seal_wrap"), externalEntropyAccess: try fields.bool("external_entropy_access"))
     }
 
-    static func tuneResponse(_ entry: MountEntry) -> LogicalResponse {
+    static func tuneResponse(_ entry: MountEntry, system: TTLDefaults) -> LogicalResponse {
+        let ttl = system.effective(for: entry)
         var data: [String: JSONValue] = [
-            "default_lease_ttl": .int(effective(entry.config.defaultLeaseTTL, TokenStore.defaultTTL)),
-            "max_lease_ttl": .int(effective(entry.config.maxLeaseTTL, TokenStore.maxTTL)),
+            "default_lease_ttl": .int(ttl.defaultTTL),
+            "max_lease_ttl": .int(ttl.maxTTL),
             "force_no_cache": .bool(entry.config.forceNoCache),
             "description": .string(entry.description),
         ]

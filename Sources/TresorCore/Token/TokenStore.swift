@@ -30,9 +30,7 @@ public final class TokenStore: Sendable {
     static let parentPrefix = "sys/token/parent/"
     static let saltPath = "sys/token/salt"
 
-    /// Vault's system-wide defaults: 32 days.
-    public static let defaultTTL: Int64 = 768 * 3600
-    public static let maxTTL: Int64 = 768 * 3600
+    public let ttl: TTLDefaults
 
     private let barrier: Barrier
     private let crypto = Mutex<TokenCrypto?>(nil)
@@ -40,8 +38,9 @@ public final class TokenStore: Sendable {
     private let revocationHooks = Mutex<[@Sendable (TokenEntry, Storage) async throws -> Void]>([])
     public let expiry = ExpiryScheduler()
 
-    public init(barrier: Barrier) {
+    public init(barrier: Barrier, ttl: TTLDefaults) {
         self.barrier = barrier
+        self.ttl = ttl
     }
 
     public func addRevocationHook(_ hook: @escaping @Sendable (TokenEntry, Storage) async throws -> Void) {
@@ -132,9 +131,9 @@ public final class TokenStore: Sendable {
         policies = Array(Set(policies)).sorted()
 
         var ttl = params.period > 0 ? params.period : params.ttl
-        if ttl == 0 && !policies.contains("root") { ttl = Self.defaultTTL }
+        if ttl == 0 && !policies.contains("root") { ttl = self.ttl.defaultTTL }
         if params.explicitMaxTTL > 0 && (ttl == 0 || ttl > params.explicitMaxTTL) { ttl = params.explicitMaxTTL }
-        if ttl > Self.maxTTL && params.period == 0 { ttl = Self.maxTTL }
+        if ttl > self.ttl.maxTTL && params.period == 0 { ttl = self.ttl.maxTTL }
 
         let token = params.id ?? TokenCrypto.newToken()
         let tokenHash = try hash(token)
@@ -199,7 +198,7 @@ public final class TokenStore: Sendable {
         } else {
             ttl = increment > 0 ? increment : entry.creationTTL
             // The max TTL counts from the token's creation, not from this renewal.
-            let maxLeft = Int64(entry.creationTime.addingTimeInterval(TimeInterval(Self.maxTTL)).timeIntervalSince(now))
+            let maxLeft = Int64(entry.creationTime.addingTimeInterval(TimeInterval(self.ttl.maxTTL)).timeIntervalSince(now))
             ttl = min(ttl, maxLeft)
         }
         if entry.explicitMaxTTL > 0 {

@@ -16,7 +16,7 @@ struct KVv1Backend: LogicalBackend {
                     guard !path.isEmpty, let bytes = try await ctx.storage.get(path) else { return nil }
                     let data = try JSONValue.decodeStored([String: JSONValue].self, from: bytes)
                     // Vault hands KV v1 reads a lease duration: the mount's default, or a "ttl" key in the data.
-                    var duration = ctx.mount.config.defaultLeaseTTL > 0 ? ctx.mount.config.defaultLeaseTTL : TokenStore.defaultTTL
+                    var duration = ctx.ttl.defaultTTL
                     if let ttl = data["ttl"], let seconds = DurationParser.seconds(ttl), seconds > 0 { duration = seconds }
                     return LogicalResponse(data: data, lease: LeaseResponse(duration: duration, renewable: false))
                 },

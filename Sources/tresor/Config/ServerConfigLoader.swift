@@ -77,6 +77,8 @@ enum ServerConfigLoader {
 
     /// `storage "sqlite" { ... }` arrives as storage → { "sqlite" → { ... } }.
     static func labelled(_ value: HCLValue) -> [(String, HCLObject)] {
+        // JSON configs may give a list of such objects: "listener": [{"tcp": {...}}].
+        if case .list(let items) = value { return items.flatMap(labelled) }
         guard case .object(let byLabel) = value else { return [] }
         return byLabel.entries.compactMap { entry in
             if case .object(let body) = entry.value { return (entry.key, body) }
