@@ -311,3 +311,32 @@ def test_json_config_and_several_files_merge(workdir):
     finally:
         proc.terminate()
         proc.wait(timeout=15)
+
+
+def test_rotate_keeps_old_values_readable_across_restart(workdir):
+    server = ProductionServer(workdir).start()
+    try:
+        init = server.init(1, 1)
+        key, root = init["unseal_keys_b64"][0], init["root_token"]
+        server.unseal([key])
+        server.request("POST", "sys/mounts/kv", root, json={"type": "kv"})
+        server.request("PUT", "kv/before", root, json={"v": "old-term"})
+        status = json.loads(server.bao("operator", "key-status", "-format=json", token=root).stdout)
+        assert status["term"] == 1
+        out = server.bao("operator", "rotate", token=root)
+        assert out.returncode == 0, out.stderr
+        assert json.loads(server.bao("operator", "key-status", "-format=json", token=root).stdout)["term"] == 2
+        server.request("PUT", "kv/after", root, json={"v": "new-term"})
+        # Rotation needs sudo.
+        plain = server.request("POST", "auth/token/create", root, json={"policies": ["default"]}).json()["auth"]["client_token"]
+        assert server.request("PUT", "sys/rotate", plain).status_code == 403
+    finally:
+        server.stop()
+    server.start()
+    try:
+        server.unseal([key])
+        assert server.get("kv/before", root).json()["data"] == {"v": "old-term"}
+        assert server.get("kv/after", root).json()["data"] == {"v": "new-term"}
+        assert server.get("sys/key-status", root).json()["term"] == 2
+    finally:
+        server.stop()

@@ -31,6 +31,10 @@ extension SystemBackend {
         let healthFields = ["standbyok", "perfstandbyok", "activecode", "standbycode", "drsecondarycode",
                             "haunhealthycode", "performancestandbycode", "sealedcode", "uninitcode", "removedcode"]
             .map { FieldSpec($0, .string) }
+        let rotateKeyring: PathHandler = { _, _ in
+            _ = try await core.barrier.rotate()
+            return nil
+        }
         return [
             PathSpec("health", fields: healthFields, handlers: [
                 .read: { _, fields in
@@ -129,12 +133,9 @@ extension SystemBackend {
             ]),
             // One node is always the active one; stepping down has nothing to hand over to.
             PathSpec("step-down", handlers: [.update: { _, _ in nil }]),
-            PathSpec("rotate", handlers: [
-                .update: { _, _ in
-                    _ = try await core.barrier.rotate()
-                    return nil
-                },
-            ]),
+            // OpenBao's CLI says sys/rotate/keyring, Vault's sys/rotate: both add a keyring term.
+            PathSpec("rotate", handlers: [.update: rotateKeyring]),
+            PathSpec("rotate/keyring", handlers: [.update: rotateKeyring]),
             PathSpec("key-status", handlers: [
                 .read: { _, _ in
                     guard let ring = core.barrier.currentKeyring else { throw TresorError.sealed }

@@ -7,7 +7,7 @@ public struct SystemBackend: LogicalBackend {
     public let paths: [PathSpec]
     public let specialPaths = SpecialPaths(
         unauthenticated: ["health", "seal-status", "leader", "init", "unseal", "internal/ui/mounts", "internal/ui/mounts/*"],
-        root: ["auth/*", "remount", "audit", "audit/*", "raw", "raw/*", "rotate", "seal", "step-down",
+        root: ["auth/*", "remount", "audit", "audit/*", "raw", "raw/*", "rotate", "rotate/*", "seal", "step-down",
                "revoke-prefix/*", "revoke-force/*", "leases/revoke-prefix/*", "leases/revoke-force/*", "leases/lookup/*"],
         allowedWhenSealed: ["health", "seal-status", "leader", "init", "unseal"])
 
