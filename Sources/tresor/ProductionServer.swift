@@ -38,7 +38,14 @@ enum ProductionServer {
                         clusterName: config.clusterName.isEmpty ? nil : config.clusterName,
                         ttl: TTLDefaults(defaultTTL: config.defaultLeaseTTL > 0 ? config.defaultLeaseTTL : TTLDefaults.vault.defaultTTL,
                                          maxTTL: config.maxLeaseTTL > 0 ? config.maxLeaseTTL : TTLDefaults.vault.maxTTL),
+                        auditSettings: AuditSettings(
+                            allowAPIEnable: config.allowAPIAuditCreation, allowPrefix: config.allowAuditLogPrefixing,
+                            declared: config.audit.map {
+                                AuditDeviceConfig(path: $0.path.hasSuffix("/") ? $0.path : $0.path + "/", type: $0.type,
+                                                  description: $0.description, options: $0.options, local: $0.local, declared: true)
+                            }),
                         logger: logger)
+        let reopenOnHangUp = AuditReopener(core: core)
 
         if autoSeal != nil {
             Task { await keepTryingToAutoUnseal(core, logger: logger) }
@@ -50,6 +57,7 @@ enum ProductionServer {
             }
         }
         printBanner(config: config, storageType: storageType, seal: autoSeal?.type ?? "shamir", listeners: prepared)
+        defer { reopenOnHangUp.cancel() }
         let group = ServiceGroup(configuration: .init(services: apps.map { .init(service: $0) },
                                                       gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()

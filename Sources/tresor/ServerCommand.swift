@@ -57,6 +57,8 @@ struct ServerCommand: AsyncParsableCommand {
         let core = Core(physical: InMemoryBackend(), registry: registry, storageType: "inmem", logger: logger)
         let (unsealKey, rootToken) = try await core.initializeDev(rootTokenID: rootTokenID?.isEmpty == false ? rootTokenID : nil)
         Self.writeTokenHelper(rootToken)
+        let reopenOnHangUp = AuditReopener(core: core)
+        defer { reopenOnHangUp.cancel() }
 
         let app = try TresorHTTPServer.application(core: core, host: host, port: port, logger: logger) { boundPort in
             Self.printBanner(address: "http://\(host):\(boundPort)", unsealKey: unsealKey, rootToken: rootToken)

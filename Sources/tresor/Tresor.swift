@@ -26,7 +26,7 @@ struct Tresor: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tresor",
         abstract: "A secrets manager that speaks Vault's API.",
-        subcommands: [ServerCommand.self, VersionCommand.self])
+        subcommands: [ServerCommand.self, VersionCommand.self, AuditCommand.self])
 
     static func main() async {
         let arguments = normalizedArguments(Array(CommandLine.arguments.dropFirst()))

@@ -22,6 +22,12 @@ extension Core {
         }
     }
 
+    /// Refused when no audit device recorded the event: an unaudited request must not happen.
+    static let auditFailure = TresorError.internalError("audit failure: no audit device could record the request")
+
+    /// Paths Vault serves outside its audited pipeline: status polls that carry no secrets.
+    static let unauditedSystemPaths: Set<String> = ["sys/health", "sys/seal-status", "sys/leader", "sys/init", "sys/unseal"]
+
     private func process(_ incoming: LogicalRequest) async throws -> CoreResponse {
         var request = incoming
         if request.operation == .list && !request.path.hasSuffix("/") && !request.path.isEmpty {
@@ -42,11 +48,24 @@ extension Core {
             return try await run(request, route: route, relative: relative, token: nil, operation: operation)
         }
 
+        let auditing = !audit.isEmpty && !Self.unauditedSystemPaths.contains(request.path)
+        /// Records a request that ends in an error before reaching its handler, then fails with it.
+        func refuse(_ error: TresorError, _ operation: LogicalOperation, _ mount: MountEntry?, _ token: TokenEntry?) async -> TresorError {
+            guard auditing else { return error }
+            let event = AuditEvent(kind: .request, request: request, operation: operation, mount: mount, token: token,
+                                   error: error.messages.first ?? "error \(error.status)")
+            guard await audit.log(event) else { return Self.auditFailure }
+            var response = event
+            response.kind = .response
+            guard await audit.log(response) else { return Self.auditFailure }
+            return error
+        }
+
         let unauthenticated = matched.map { $0.0.backend.specialPaths.unauthenticated.matches($0.1) } ?? false
         var token: TokenEntry?
         if !unauthenticated {
             guard let entry = try await tokens.lookup(token: request.clientToken, storage: direct) else {
-                throw TresorError.invalidToken
+                throw await refuse(TresorError.invalidToken, request.operation, matched?.0.mount, nil)
             }
             token = entry
         }
@@ -55,10 +74,10 @@ extension Core {
             if let token, !token.isRoot {
                 let acl = try await policies.acl(for: token.policies, storage: direct)
                 if !acl.allows(request.isWrite ? .update : request.operation, path: request.path, data: request.data, needsSudo: false) {
-                    throw TresorError.permissionDenied
+                    throw await refuse(TresorError.permissionDenied, request.operation, nil, token)
                 }
             }
-            throw TresorError.notFound("no handler for route \"\(request.path)\". route entry not found.")
+            throw await refuse(TresorError.notFound("no handler for route \"\(request.path)\". route entry not found."), request.operation, nil, token)
         }
 
         var operation = request.operation
@@ -67,20 +86,41 @@ extension Core {
             if request.isWrite || operation == .create || operation == .update {
                 operation = try await resolveWrite(request, route: route, relative: relative, token: token, transaction: transaction)
             }
-            if let token, !unauthenticated {
-                let acl = try await policies.acl(for: token.policies, storage: direct)
+            if let current = token, !unauthenticated {
+                let acl = try await policies.acl(for: current.policies, storage: direct)
                 let needsSudo = route.backend.specialPaths.root.matches(relative)
                 guard acl.allows(operation, path: request.path, data: request.data, needsSudo: needsSudo) else {
-                    throw TresorError.permissionDenied
+                    throw await refuse(TresorError.permissionDenied, operation, route.mount, current)
                 }
             }
             var spent: TokenEntry?
             if let current = token, current.numUses > 0 {
-                guard let after = try await tokens.spendUse(current, locks: locks) else { throw TresorError.invalidToken }
+                guard let after = try await tokens.spendUse(current, locks: locks) else {
+                    throw await refuse(TresorError.invalidToken, operation, route.mount, current)
+                }
                 token = after
                 if after.numUses < 0 { spent = after }
             }
-            let result = try await run(request, route: route, relative: relative, token: token, operation: operation, transaction: transaction)
+            var event = AuditEvent(kind: .request, request: request, operation: operation, mount: route.mount, token: token)
+            if auditing {
+                guard await audit.log(event) else { throw Self.auditFailure }
+                event.kind = .response
+            }
+            let result: CoreResponse
+            do {
+                result = try await run(request, route: route, relative: relative, token: token, operation: operation, transaction: transaction)
+            } catch {
+                if auditing {
+                    event.error = (error as? TresorError)?.messages.first ?? "internal error"
+                    guard await audit.log(event) else { throw Self.auditFailure }
+                }
+                throw error
+            }
+            if auditing {
+                event.response = result.response
+                // The response entry must be written before anything takes effect.
+                guard await audit.log(event) else { throw Self.auditFailure }
+            }
             try await transaction.commit()
             if let spent {
                 try await revokeNow(spent.id)

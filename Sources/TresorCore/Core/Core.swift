@@ -23,6 +23,8 @@ public final class Core: Sendable {
     public let clusterID: String
     /// An external key service that protects the root key (static key, transit); nil for Shamir.
     public let autoSeal: AutoSeal?
+    public let audit = AuditBroker()
+    public let auditSettings: AuditSettings
 
     let routeTable = Mutex(RouteTable([]))
     let unsealProgress = Mutex<[[UInt8]]>([])
@@ -30,7 +32,8 @@ public final class Core: Sendable {
 
     public init(physical: PhysicalBackend, registry: BackendRegistry, storageType: String = "inmem",
                 autoSeal: AutoSeal? = nil, clusterName: String? = nil, ttl: TTLDefaults = .vault,
-                logger: Logger = Logger(label: "tresor")) {
+                auditSettings: AuditSettings = AuditSettings(), logger: Logger = Logger(label: "tresor")) {
+        self.auditSettings = auditSettings
         self.physical = physical
         self.autoSeal = autoSeal
         self.barrier = Barrier(physical: physical)
@@ -116,6 +119,7 @@ public final class Core: Sendable {
             routes.append(RouteTable.Route(mount: mount, backend: try factory.make(mount, self)))
         }
         routeTable.withLock { $0 = RouteTable(routes) }
+        try await setupAudit()
         startExpiryLoop()
     }
 

@@ -31,6 +31,18 @@ struct ServerConfig: Sendable, Equatable {
     var maxLeaseTTL: Int64 = 0
     var disableMlock = false
     var clusterName = ""
+    var audit: [AuditDeclaration] = []
+    /// Vault's name for allowing `sys/audit` to enable devices; Tresor allows it unless told not to.
+    var allowAPIAuditCreation = true
+    var allowAuditLogPrefixing = false
+
+    struct AuditDeclaration: Sendable, Equatable {
+        var type: String
+        var path: String
+        var description: String
+        var options: [String: String]
+        var local: Bool
+    }
 
     /// Later files override earlier ones, listeners accumulate: Vault's merge rules.
     mutating func merge(_ other: ServerConfig) {
@@ -45,6 +57,9 @@ struct ServerConfig: Sendable, Equatable {
         if other.maxLeaseTTL != 0 { maxLeaseTTL = other.maxLeaseTTL }
         if other.disableMlock { disableMlock = true }
         if !other.clusterName.isEmpty { clusterName = other.clusterName }
+        audit += other.audit
+        if !other.allowAPIAuditCreation { allowAPIAuditCreation = false }
+        if other.allowAuditLogPrefixing { allowAuditLogPrefixing = true }
     }
 }
 

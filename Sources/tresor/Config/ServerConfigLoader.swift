@@ -8,7 +8,8 @@ enum ServerConfigLoader {
     static let topLevelKeys: Set<String> = [
         "storage", "backend", "ha_storage", "listener", "seal", "api_addr", "cluster_addr", "ui", "log_level",
         "default_lease_ttl", "max_lease_ttl", "disable_mlock", "cluster_name", "disable_cache", "pid_file",
-        "telemetry", "log_format", "log_file", "plugin_directory", "audit",
+        "telemetry", "log_format", "log_file", "plugin_directory", "audit", "unsafe_allow_api_audit_creation",
+        "allow_audit_log_prefixing",
     ]
     static let listenerKeys: Set<String> = [
         "address", "cluster_address", "tls_disable", "tls_cert_file", "tls_key_file", "tls_min_version",
@@ -64,6 +65,27 @@ enum ServerConfigLoader {
                     throw fail(key, "invalid log_level \"\(level)\"")
                 }
                 config.logLevel = level
+            case "unsafe_allow_api_audit_creation": config.allowAPIAuditCreation = try bool(value, key, fail)
+            case "allow_audit_log_prefixing": config.allowAuditLogPrefixing = try bool(value, key, fail)
+            case "audit":
+                // audit "TYPE" "PATH" { description, local, options = { ... } or the options inline }
+                for (type, byPath) in labelled(value) {
+                    for (path, body) in byPath.entries {
+                        guard case .object(let fields) = body else { throw fail("audit", "audit \"\(type)\" \"\(path)\" must be a block") }
+                        var declaration = ServerConfig.AuditDeclaration(type: type, path: path, description: "", options: [:], local: false)
+                        for (field, fieldValue) in fields.entries {
+                            switch field {
+                            case "description": declaration.description = try string(fieldValue, field, fail)
+                            case "local": declaration.local = try bool(fieldValue, field, fail)
+                            case "options":
+                                guard case .object(let options) = fieldValue else { throw fail(field, "audit options must be a map") }
+                                for (name, option) in options.entries { declaration.options[name] = try string(option, name, fail) }
+                            default: declaration.options[field] = try string(fieldValue, field, fail)
+                            }
+                        }
+                        config.audit.append(declaration)
+                    }
+                }
             case "default_lease_ttl": config.defaultLeaseTTL = try duration(value, key, fail)
             case "max_lease_ttl": config.maxLeaseTTL = try duration(value, key, fail)
             case let other where topLevelKeys.contains(other):

@@ -1,0 +1,63 @@
+import Foundation
+
+/// Where audit entries go: a file, a socket. A device writes whole lines; it must give up
+/// within its timeout rather than hang the request that waits for it.
+public protocol AuditDevice: Sendable {
+    /// Writes one entry (without the trailing newline; the device adds it).
+    func write(_ line: [UInt8]) async throws
+    /// Reopens files after log rotation (SIGHUP). Returns true if a new file was started.
+    func reopen() async throws -> Bool
+    func close() async
+}
+
+extension AuditDevice {
+    public func reopen() async throws -> Bool { false }
+    public func close() async {}
+}
+
+/// How an audit device is configured, as `sys/audit` lists it and `core/audit` stores it.
+public struct AuditDeviceConfig: Codable, Sendable, Equatable {
+    public var path: String
+    public var type: String
+    public var description: String
+    public var options: [String: String]
+    public var local: Bool
+    /// Declared in the server config rather than enabled through the API.
+    public var declared: Bool
+
+    public init(path: String, type: String, description: String = "", options: [String: String] = [:], local: Bool = false, declared: Bool = false) {
+        self.path = path
+        self.type = type
+        self.description = description
+        self.options = options
+        self.local = local
+        self.declared = declared
+    }
+
+    public var json: JSONValue {
+        ["path": .string(path), "type": .string(type), "description": .string(description),
+         "options": JSONValue(options), "local": .bool(local)]
+    }
+}
+
+/// Builds a device from its configuration; registered by the server, which knows the device
+/// types and the operator's limits on them.
+public typealias AuditDeviceFactory = @Sendable (AuditDeviceConfig) throws -> AuditDevice
+
+/// Runs a device write with a deadline, so a stuck peer or disk counts as a failed device.
+func withTimeout<T: Sendable>(_ timeout: Duration, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
+    try await withThrowingTaskGroup(of: T.self) { group in
+        group.addTask { try await operation() }
+        group.addTask {
+            try await Task.sleep(for: timeout)
+            throw AuditError("audit device write timed out after \(timeout)")
+        }
+        defer { group.cancelAll() }
+        return try await group.next()!
+    }
+}
+
+public struct AuditError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
