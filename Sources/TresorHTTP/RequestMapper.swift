@@ -55,7 +55,11 @@ public enum RequestMapper {
         default:
             throw TresorError(.unsupportedOperation, status: 405, messages: [])
         }
-        if helpFlag { operation = .help }
+        if helpFlag {
+            // Help describes a path; it never performs the write the method would.
+            operation = .help
+            isWrite = false
+        }
 
         var data: [String: JSONValue] = [:]
         if isWrite || operation == .patch || operation == .delete {
@@ -82,6 +86,11 @@ public enum RequestMapper {
         }
         if decoded.contains("\0") {
             throw .badRequest("invalid path: contains a NUL character")
+        }
+        // A combining mark after "/" fuses with it into one Character; matching by Character and
+        // storing by bytes would then disagree about where segments are. Such paths are refused.
+        if decoded.utf8.lazy.filter({ $0 == UInt8(ascii: "/") }).count != decoded.lazy.filter({ $0 == "/" }).count {
+            throw .badRequest("invalid path: a path segment may not begin with a combining character")
         }
         let segments = decoded.split(separator: "/", omittingEmptySubsequences: false)
         for (index, segment) in segments.enumerated() {

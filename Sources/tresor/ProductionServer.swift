@@ -70,7 +70,7 @@ enum ProductionServer {
         var lastReason = ""
         while !Task.isCancelled {
             do {
-                if try await core.sealConfig() != nil, core.isSealed {
+                if try await core.sealConfig() != nil, core.isSealed, !core.isSealedByOperator {
                     try await core.autoUnseal()
                     logger.info("unsealed with the auto seal")
                 }

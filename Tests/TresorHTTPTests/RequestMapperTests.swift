@@ -48,3 +48,16 @@ import TresorCore
         #expect((try? map("PUT", "/v1/x", body: "  "))?.data.isEmpty == true)
     }
 }
+
+@Suite struct RequestMapperRegressionTests {
+    @Test func combiningMarksCannotHideASlash() {
+        #expect(throws: TresorError.self) {
+            try RequestMapper.map(.init(method: "GET", rawPath: "/v1/secret/data/admin/%CC%81x"))
+        }
+    }
+
+    @Test func helpNeverWrites() throws {
+        let request = try RequestMapper.map(.init(method: "POST", rawPath: "/v1/secret/data/x", query: "help=1", body: Array(#"{"data":{}}"#.utf8)))
+        #expect(request.operation == .help && !request.isWrite)
+    }
+}

@@ -17,7 +17,8 @@ extension Core {
         } catch let error as TresorError {
             throw error
         } catch {
-            logger.error("request failed", metadata: ["path": "\(request.path)", "error": "\(error)"])
+            // The path is not logged: some paths carry tokens (auth/token/lookup/<token>).
+            logger.error("request failed", metadata: ["request_id": "\(request.id)", "error": "\(error)"])
             throw TresorError.internalError("internal error")
         }
     }
@@ -82,6 +83,7 @@ extension Core {
 
         var operation = request.operation
         let transaction = RequestTransaction(barrier: barrier, locks: locks)
+        var spent: TokenEntry?
         do {
             if request.isWrite || operation == .create || operation == .update {
                 operation = try await resolveWrite(request, route: route, relative: relative, token: token, transaction: transaction)
@@ -93,7 +95,6 @@ extension Core {
                     throw await refuse(TresorError.permissionDenied, operation, route.mount, current)
                 }
             }
-            var spent: TokenEntry?
             if let current = token, current.numUses > 0 {
                 guard let after = try await tokens.spendUse(current, locks: locks) else {
                     throw await refuse(TresorError.invalidToken, operation, route.mount, current)
@@ -122,12 +123,11 @@ extension Core {
                 guard await audit.log(event) else { throw Self.auditFailure }
             }
             try await transaction.commit()
-            if let spent {
-                try await revokeNow(spent.id)
-            }
+            await revokeSpent(spent)
             return result
         } catch {
             transaction.discard()
+            await revokeSpent(spent)
             throw error
         }
     }
@@ -179,13 +179,17 @@ extension Core {
 
     /// Revokes a token tree in a transaction of its own.
     func revokeNow(_ hash: String) async throws {
-        let tx = RequestTransaction(barrier: barrier, locks: locks)
+        try await withTransaction { tx in try await tokens.revokeTree(hash: hash, storage: tx) }
+    }
+
+    /// A token's last use is over whatever the request's outcome: revoke it, and only log a
+    /// failure (the scheduler or a later lookup still refuses the spent token).
+    private func revokeSpent(_ spent: TokenEntry?) async {
+        guard let spent else { return }
         do {
-            try await tokens.revokeTree(hash: hash, storage: tx)
-            try await tx.commit()
+            try await revokeNow(spent.id)
         } catch {
-            tx.discard()
-            throw error
+            logger.error("failed to revoke a used-up token", metadata: ["error": "\(error)"])
         }
     }
 }

@@ -12,6 +12,13 @@ extension Core {
     /// server is left unsealed.
     public func initialize(shares: Int, threshold: Int, recoveryShares: Int = 5, recoveryThreshold: Int = 3,
                            rootTokenID: String? = nil) async throws -> InitResult {
+        let claimed = initializing.withLock { busy -> Bool in
+            if busy { return false }
+            busy = true
+            return true
+        }
+        guard claimed else { throw TresorError.badRequest("initialization is already in progress") }
+        defer { initializing.withLock { $0 = false } }
         guard try await sealConfig() == nil else { throw TresorError.badRequest("Vault is already initialized") }
         let (n, t) = autoSeal == nil ? (shares, threshold) : (recoveryShares, recoveryThreshold)
         guard n >= 1, t >= 1, t <= n, n <= 255 else {
@@ -88,6 +95,7 @@ extension Core {
         }
         try await barrier.unseal(rootKey: SymmetricKey(data: rootKey))
         try await setupAfterUnseal()
+        operatorSealed.withLock { $0 = false }
         return true
     }
 

@@ -28,6 +28,10 @@ public final class Core: Sendable {
 
     let routeTable = Mutex(RouteTable([]))
     let unsealProgress = Mutex<[[UInt8]]>([])
+    /// Set while `initialize` runs, so two initialisations cannot race.
+    let initializing = Mutex(false)
+    /// Set by `sys/seal`: an auto seal must not undo an operator's decision.
+    let operatorSealed = Mutex(false)
     private let expiryTask = Mutex<Task<Void, Never>?>(nil)
 
     public init(physical: PhysicalBackend, registry: BackendRegistry, storageType: String = "inmem",
@@ -69,6 +73,19 @@ public final class Core: Sendable {
 
     public var isSealed: Bool { barrier.isSealed }
 
+    /// Runs `body` in a transaction of its own, committing on success and discarding on failure.
+    func withTransaction<T: Sendable>(_ body: (RequestTransaction) async throws -> T) async throws -> T {
+        let tx = RequestTransaction(barrier: barrier, locks: locks)
+        do {
+            let result = try await body(tx)
+            try await tx.commit()
+            return result
+        } catch {
+            tx.discard()
+            throw error
+        }
+    }
+
     public var unsealProgressCount: Int { unsealProgress.withLock { $0.count } }
     public func resetUnsealProgress() { unsealProgress.withLock { $0 = [] } }
 
@@ -76,18 +93,28 @@ public final class Core: Sendable {
         expiryTask.withLock { $0?.cancel(); $0 = nil }
         barrier.seal()
         routeTable.withLock { $0 = RouteTable([]) }
+        policies.invalidateAll()
+        tokens.forgetSalt()
     }
+
+    /// `sys/seal`: seals and keeps an auto seal from unsealing again until the next start.
+    public func sealByOperator() {
+        operatorSealed.withLock { $0 = true }
+        seal()
+    }
+
+    public var isSealedByOperator: Bool { operatorSealed.withLock { $0 } }
 
     /// Dev mode: initialise with one key share, unseal, and mount KV v2 at `secret/`.
     public func initializeDev(rootTokenID: String?) async throws -> (unsealKey: [UInt8], rootToken: String) {
         let result = try await initialize(shares: 1, threshold: 1, rootTokenID: rootTokenID)
         try await submitUnsealKey(result.keys[0])
         if registry.factory(kind: .secret, type: "kv") != nil {
-            let tx = RequestTransaction(barrier: barrier, locks: locks)
-            try await enableMount(
-                MountEntry(path: "secret/", type: "kv", description: "key/value secret storage", kind: .secret, options: ["version": "2"]),
-                transaction: tx)
-            try await tx.commit()
+            try await withTransaction { tx in
+                try await enableMount(
+                    MountEntry(path: "secret/", type: "kv", description: "key/value secret storage", kind: .secret, options: ["version": "2"]),
+                    transaction: tx)
+            }
         }
         return (result.keys[0], result.rootToken)
     }
@@ -130,12 +157,9 @@ public final class Core: Sendable {
                 try? await Task.sleep(for: .milliseconds(200))
                 guard let self, !self.isSealed else { continue }
                 for hash in self.tokens.expiry.due(at: Date()) {
-                    let tx = RequestTransaction(barrier: self.barrier, locks: self.locks)
                     do {
-                        try await self.tokens.revokeTree(hash: hash, storage: tx)
-                        try await tx.commit()
+                        try await self.revokeNow(hash)
                     } catch {
-                        tx.discard()
                         self.logger.error("failed to revoke expired token", metadata: ["error": "\(error)"])
                         self.tokens.expiry.schedule(hash, at: Date().addingTimeInterval(5))
                     }

@@ -3,8 +3,8 @@
 public enum DurationParser {
     public static func seconds(_ value: JSONValue) -> Int64? {
         switch value {
-        case .int(let i): return i
-        case .double(let d): return d.isFinite ? Int64(d) : nil
+        case .int(let i): return abs(i) <= SafeNumbers.maxDurationSeconds ? i : nil
+        case .double(let d): return SafeNumbers.int64(d.rounded(.down)).flatMap { abs($0) <= SafeNumbers.maxDurationSeconds ? $0 : nil }
         case .string(let s): return seconds(s)
         case .null: return 0
         default: return nil
@@ -14,7 +14,7 @@ public enum DurationParser {
     public static func seconds(_ text: String) -> Int64? {
         let s = text.trimmingCharacters(in: .whitespaces)
         if s.isEmpty { return 0 }
-        if let plain = Int64(s) { return plain }
+        if let plain = Int64(s) { return abs(plain) <= SafeNumbers.maxDurationSeconds ? plain : nil }
         var total: Double = 0
         var number = ""
         var unit = ""
@@ -52,7 +52,7 @@ public enum DurationParser {
                 return nil
             }
         }
-        guard flush(), sawAny, total < 1e15 else { return nil }
+        guard flush(), sawAny, total <= Double(SafeNumbers.maxDurationSeconds) else { return nil }
         return Int64(negative ? -total : total)
     }
 }

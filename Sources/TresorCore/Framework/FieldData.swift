@@ -84,7 +84,7 @@ public struct FieldData: Sendable {
         case .int:
             switch value {
             case .int: return value
-            case .double(let d) where d == d.rounded() && abs(d) < 9e18: return .int(Int64(d))
+            case .double(let d) where SafeNumbers.int64(d) != nil: return .int(SafeNumbers.int64(d)!)
             case .string(let s):
                 if let i = Int64(s.trimmingCharacters(in: .whitespaces)) { return .int(i) }
                 throw conversionError(value, spec, "'' cannot parse value as 'int': strconv.ParseInt: invalid syntax")

@@ -34,7 +34,8 @@ public struct PathGlobs: Sendable {
     }
 
     public func matches(_ path: String) -> Bool {
-        exact.contains(path) || prefixes.contains { path.hasPrefix($0) }
+        if exact.contains(path), exact.contains(where: { $0.utf8.elementsEqual(path.utf8) }) { return true }
+        return prefixes.contains { path.utf8.starts(with: $0.utf8) }
     }
 }
 

@@ -41,6 +41,8 @@ public struct ACL: Sendable {
             return a + b
         }
 
+        /// Compares bytes, not Characters: storage keys are bytes, and Swift's String equality
+        /// would treat different byte sequences as one path (canonical equivalence).
         func matches(_ path: String) -> Bool {
             let pathSegments = path.split(separator: "/", omittingEmptySubsequences: false)
             for (i, segment) in segments.enumerated() {
@@ -49,10 +51,10 @@ public struct ACL: Sendable {
                 if last && isGlob {
                     if segment == "+" { return true }
                     let rest = pathSegments[i...].joined(separator: "/")
-                    return rest.hasPrefix(segment)
+                    return rest.utf8.starts(with: segment.utf8)
                 }
                 if segment == "+" { continue }
-                if segment != pathSegments[i] { return false }
+                if !segment.utf8.elementsEqual(pathSegments[i].utf8) { return false }
             }
             return pathSegments.count == segments.count
         }
@@ -107,7 +109,7 @@ public struct ACL: Sendable {
     }
 
     func rule(for path: String) -> CompiledRule? {
-        if let rule = exact[path] { return rule }
+        if let rule = exact[path], rule.pattern.utf8.elementsEqual(path.utf8) { return rule }
         return wildcard.first { $0.matches(path) }
     }
 

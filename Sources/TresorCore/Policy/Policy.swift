@@ -136,7 +136,7 @@ public enum PolicyParser {
     static func json(_ value: HCLValue) -> JSONValue {
         switch value {
         case .string(let s): return .string(s)
-        case .number(let d): return d == d.rounded() && abs(d) < 9e15 ? .int(Int64(d)) : .double(d)
+        case .number(let d): return SafeNumbers.int64(d).map { .int($0) } ?? .double(d)
         case .bool(let b): return .bool(b)
         case .null: return .null
         case .list(let items): return .array(items.map(json))

@@ -10,6 +10,9 @@ public final class PolicyStore: Sendable {
 
     private let parsed = Mutex<[String: Policy]>([:])
     private let compiled = Mutex<[[String]: ACL]>([:])
+    /// Bumped by every invalidation; a load that straddles one is not cached, so a policy
+    /// read before a change can never be cached after it.
+    private let generation = Atomic<UInt64>(0)
     private let barrier: Barrier
 
     public init(barrier: Barrier) {
@@ -28,11 +31,14 @@ public final class PolicyStore: Sendable {
         let name = PolicyParser.normalize(rawName)
         if name == "root" { return Self.rootPolicy }
         if let cached = parsed.withLock({ $0[name] }) { return cached }
+        let started = generation.load(ordering: .acquiring)
         guard let stored = try await storage.getJSON(Self.prefix + name, as: StoredPolicy.self) else { return nil }
         var policy = try PolicyParser.parse(name: name, text: stored.text)
         policy.version = stored.version
         policy.modified = stored.modified
-        parsed.withLock { $0[name] = policy }
+        parsed.withLock { cache in
+            if generation.load(ordering: .acquiring) == started { cache[name] = policy }
+        }
         return policy
     }
 
@@ -63,8 +69,16 @@ public final class PolicyStore: Sendable {
     }
 
     /// Forget cached copies after a write commits.
+    /// Drops every cached policy, as when the server seals.
+    public func invalidateAll() {
+        generation.add(1, ordering: .releasing)
+        parsed.withLock { $0 = [:] }
+        compiled.withLock { $0 = [:] }
+    }
+
     public func invalidate(_ rawName: String) {
         let name = PolicyParser.normalize(rawName)
+        generation.add(1, ordering: .releasing)
         parsed.withLock { _ = $0.removeValue(forKey: name) }
         compiled.withLock { cache in cache = cache.filter { !$0.key.contains(name) } }
     }
@@ -72,12 +86,14 @@ public final class PolicyStore: Sendable {
     /// The ACL for a token's policy set. Unknown policy names grant nothing, as in Vault.
     public func acl(for names: [String], storage: Storage) async throws -> ACL {
         if let cached = compiled.withLock({ $0[names] }) { return cached }
+        let started = generation.load(ordering: .acquiring)
         var policies: [Policy] = []
         for name in names {
             if let policy = try await get(name, storage: storage) { policies.append(policy) }
         }
         let acl = ACL(policies: policies)
         compiled.withLock { cache in
+            guard generation.load(ordering: .acquiring) == started else { return }
             if cache.count > 4096 { cache.removeAll() }
             cache[names] = acl
         }

@@ -57,8 +57,13 @@ public final class Barrier: Sendable {
         rootKey.withLock { $0 = nil }
     }
 
-    /// Adds a new term; new writes use it, older values still open.
+    private let rotation = KeyLockTable(shardCount: 1)
+
+    /// Adds a new term; new writes use it, older values still open. One rotation at a time, so
+    /// two cannot both claim the next term with different keys.
     public func rotate() async throws -> Keyring {
+        await rotation.acquire("rotate")
+        defer { rotation.release("rotate") }
         guard let ring = currentKeyring, let rootKey = rootKey.withLock({ $0 }) else { throw TresorError.sealed }
         let next = ring.rotated()
         try await physical.put(Self.keyringPath, try Self.seal(try next.serialized(), key: rootKey, term: 0, path: Self.keyringPath))

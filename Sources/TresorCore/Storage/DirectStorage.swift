@@ -15,4 +15,5 @@ public struct DirectStorage: Storage {
     public func list(_ prefix: String) async throws -> [String] { try await barrier.list(prefix: prefix) }
     /// Outside a request there is nothing to hold a lock until; callers use the table directly.
     public func lock(_ key: String) async {}
+    public func afterCommit(_ action: @escaping @Sendable () -> Void) { action() }
 }

@@ -9,6 +9,8 @@ public protocol Storage: Sendable {
     /// Holds `key` against other requests until this request commits or fails, for
     /// read-modify-write sequences.
     func lock(_ key: String) async
+    /// Runs `action` once the writes are durable (at once where nothing is buffered).
+    func afterCommit(_ action: @escaping @Sendable () -> Void)
 }
 
 extension Storage {
@@ -50,6 +52,7 @@ public struct StorageView: Storage {
     public func delete(_ key: String) async throws { try await base.delete(prefix + key) }
     public func list(_ prefix: String) async throws -> [String] { try await base.list(self.prefix + prefix) }
     public func lock(_ key: String) async { await base.lock(prefix + key) }
+    public func afterCommit(_ action: @escaping @Sendable () -> Void) { base.afterCommit(action) }
 
     public func sub(_ more: String) -> StorageView { StorageView(base, prefix: prefix + more) }
 }

@@ -127,7 +127,7 @@ extension SystemBackend {
             ]),
             PathSpec("seal", handlers: [
                 .update: { _, _ in
-                    core.seal()
+                    core.sealByOperator()
                     return nil
                 },
             ]),

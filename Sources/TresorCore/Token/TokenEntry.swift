@@ -36,6 +36,6 @@ public struct TokenEntry: Codable, Sendable {
     /// Remaining seconds of life (0 for tokens without expiry).
     public func remainingTTL(at now: Date) -> Int64 {
         guard let expireTime else { return 0 }
-        return max(0, Int64(expireTime.timeIntervalSince(now).rounded(.down)))
+        return max(0, SafeNumbers.seconds(until: expireTime.timeIntervalSince(now).rounded(.down)))
     }
 }

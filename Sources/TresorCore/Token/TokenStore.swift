@@ -111,14 +111,21 @@ public final class TokenStore: Sendable {
     /// Creates a token under `parent` (nil for the very first root token). Returns the token ID,
     /// which exists only in this answer.
     public func create(_ params: TokenParams, parent: TokenEntry?, storage: Storage, now: Date = Date()) async throws -> (String, TokenEntry) {
+        // Only the very first root token has no parent, and it names its policies itself.
+        guard parent != nil || params.policies == ["root"] else {
+            throw TresorError.internalError("a token without a parent must be created as a root token")
+        }
         let parentIsRoot = parent?.isRoot ?? true
         if params.id != nil && !parentIsRoot {
             throw TresorError.badRequest("root or sudo privileges required to specify token id")
         }
-        var policies = (params.policies ?? parent?.policies ?? ["root"]).map(PolicyParser.normalize).filter { !$0.isEmpty }
+        if params.period > 0 && !parentIsRoot {
+            throw TresorError.badRequest("root or sudo privileges required to create periodic token")
+        }
+        var policies = (params.policies ?? parent?.policies ?? []).map(PolicyParser.normalize).filter { !$0.isEmpty }
         if params.policies != nil && !parentIsRoot, let parent {
             let allowed = Set(parent.policies)
-            let extra = policies.filter { !allowed.contains($0) && $0 != "default" }
+            let extra = policies.filter { !allowed.contains($0) }
             if !extra.isEmpty {
                 throw TresorError.badRequest("child policies must be subset of parent")
             }
@@ -126,14 +133,20 @@ public final class TokenStore: Sendable {
         if policies.contains("root") && !parentIsRoot {
             throw TresorError.badRequest("root tokens may not be created from a non-root token")
         }
-        if !params.noDefaultPolicy && !policies.contains("root") { policies.append("default") }
+        if policies.contains("root") && parent?.expireTime != nil && params.ttl == 0 && params.period == 0 && params.explicitMaxTTL == 0 {
+            throw TresorError.badRequest("expiring root tokens cannot create non-expiring root tokens")
+        }
+        // A child gets `default` when its parent has it (root tokens count as having everything).
+        let parentHasDefault = parentIsRoot || parent?.policies.contains("default") == true
+        if !params.noDefaultPolicy && !policies.contains("root") && parentHasDefault { policies.append("default") }
         if params.noDefaultPolicy { policies.removeAll { $0 == "default" } }
         policies = Array(Set(policies)).sorted()
 
-        var ttl = params.period > 0 ? params.period : params.ttl
+        let period = min(params.period, self.ttl.maxTTL)
+        var ttl = period > 0 ? period : params.ttl
         if ttl == 0 && !policies.contains("root") { ttl = self.ttl.defaultTTL }
         if params.explicitMaxTTL > 0 && (ttl == 0 || ttl > params.explicitMaxTTL) { ttl = params.explicitMaxTTL }
-        if ttl > self.ttl.maxTTL && params.period == 0 { ttl = self.ttl.maxTTL }
+        if ttl > self.ttl.maxTTL { ttl = self.ttl.maxTTL }
 
         let token = params.id ?? TokenCrypto.newToken()
         let tokenHash = try hash(token)
@@ -148,7 +161,7 @@ public final class TokenStore: Sendable {
             parent: params.orphan ? nil : parent?.id,
             policies: policies, meta: params.meta, displayName: display, path: params.path,
             numUses: params.numUses, creationTime: now, creationTTL: ttl,
-            explicitMaxTTL: params.explicitMaxTTL, period: params.period, renewable: params.renewable && ttl > 0,
+            explicitMaxTTL: params.explicitMaxTTL, period: period, renewable: params.renewable && ttl > 0,
             expireTime: ttl > 0 ? now.addingTimeInterval(TimeInterval(ttl)) : nil,
             issueTime: now, lastRenewalTime: nil,
             cubbyholeID: TokenCrypto.randomString(24), type: "service")
@@ -158,7 +171,7 @@ public final class TokenStore: Sendable {
             try await storage.put(Self.parentPrefix + parentID + "/" + tokenHash, [])
         }
         if let expireTime = entry.expireTime {
-            expiry.schedule(tokenHash, at: expireTime)
+            storage.afterCommit { [expiry] in expiry.schedule(tokenHash, at: expireTime) }
         }
         return (token, entry)
     }
@@ -186,11 +199,15 @@ public final class TokenStore: Sendable {
 
     // MARK: renew
 
-    public func renew(_ entry: TokenEntry, increment: Int64, storage: Storage, now: Date = Date()) async throws -> TokenEntry {
+    public func renew(_ stale: TokenEntry, increment: Int64, storage: Storage, now: Date = Date()) async throws -> TokenEntry {
+        // Lock, then read again: a revocation or another renewal may have landed meanwhile.
+        await storage.lock(Self.idPrefix + stale.id)
+        guard let entry = try await lookup(hash: stale.id, storage: storage, now: now) else {
+            throw TresorError.badRequest("token not found")
+        }
         guard entry.renewable, entry.expireTime != nil else {
             throw TresorError.badRequest("lease is not renewable")
         }
-        await storage.lock(Self.idPrefix + entry.id)
         var updated = entry
         var ttl: Int64
         if entry.period > 0 {
@@ -209,7 +226,8 @@ public final class TokenStore: Sendable {
         updated.expireTime = now.addingTimeInterval(TimeInterval(ttl))
         updated.lastRenewalTime = now
         try await storage.putJSON(Self.idPrefix + entry.id, updated)
-        expiry.schedule(entry.id, at: updated.expireTime!)
+        let id = entry.id, deadline = updated.expireTime!
+        storage.afterCommit { [expiry] in expiry.schedule(id, at: deadline) }
         return updated
     }
 
@@ -234,6 +252,7 @@ public final class TokenStore: Sendable {
     /// Revokes a token; its children become orphans.
     public func revokeOrphan(hash: String, storage: Storage) async throws {
         for child in try await storage.list(Self.parentPrefix + hash + "/") where !child.hasSuffix("/") {
+            await storage.lock(Self.idPrefix + child)
             if var entry = try await storage.getJSON(Self.idPrefix + child, as: TokenEntry.self) {
                 entry.parent = nil
                 try await storage.putJSON(Self.idPrefix + child, entry)
@@ -243,6 +262,8 @@ public final class TokenStore: Sendable {
     }
 
     private func revokeOne(hash: String, storage: Storage) async throws {
+        // Held until commit, so a concurrent use count or renewal cannot write the token back.
+        await storage.lock(Self.idPrefix + hash)
         guard let entry = try await storage.getJSON(Self.idPrefix + hash, as: TokenEntry.self) else { return }
         for hook in revocationHooks.withLock({ $0 }) {
             try await hook(entry, storage)
@@ -255,6 +276,11 @@ public final class TokenStore: Sendable {
         for child in try await storage.list(Self.parentPrefix + hash + "/") where !child.hasSuffix("/") {
             try await storage.delete(Self.parentPrefix + hash + "/" + child)
         }
-        expiry.cancel(hash)
+        storage.afterCommit { [expiry] in expiry.cancel(hash) }
+    }
+
+    /// Forgets the salt while sealed.
+    func forgetSalt() {
+        crypto.withLock { $0 = nil }
     }
 }

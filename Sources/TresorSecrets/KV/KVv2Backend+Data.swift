@@ -59,7 +59,7 @@ extension KVv2Backend {
         if let raw = options["cas"] {
             switch raw {
             case .int(let i): cas = i
-            case .double(let d) where d == d.rounded(): cas = Int64(d)
+            case .double(let d) where SafeNumbers.int64(d) != nil: cas = SafeNumbers.int64(d)
             case .string(let s) where Int64(s) != nil: cas = Int64(s)
             default: throw TresorError.badRequest("error converting input for field \"cas\": expected a number")
             }

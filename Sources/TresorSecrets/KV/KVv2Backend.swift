@@ -62,7 +62,7 @@ struct KVv2Backend: LogicalBackend {
         return try items.map { item in
             switch item {
             case .int(let i): return i
-            case .double(let d) where d == d.rounded(): return Int64(d)
+            case .double(let d) where SafeNumbers.int64(d) != nil: return SafeNumbers.int64(d)!
             case .string(let s):
                 guard let i = Int64(s.trimmingCharacters(in: .whitespaces)) else {
                     throw TresorError.badRequest("error converting input for field \"versions\": '' cannot parse value as 'int': strconv.ParseInt: invalid syntax")

@@ -117,7 +117,7 @@ enum ServerConfigLoader {
         for (key, value) in body.entries {
             switch value {
             case .string(let s): options[key] = s
-            case .number(let n): options[key] = n == n.rounded() ? String(Int64(n)) : String(n)
+            case .number(let n): options[key] = SafeNumbers.int64(n).map(String.init) ?? String(n)
             case .bool(let b): options[key] = b ? "true" : "false"
             default: throw fail(key, "\(kind) \"\(type)\": \(key) must be a string, number or bool")
             }
@@ -154,7 +154,7 @@ enum ServerConfigLoader {
     static func string(_ value: HCLValue, _ key: String, _ fail: (String, String) -> ConfigError) throws -> String {
         switch value {
         case .string(let s): return s
-        case .number(let n): return n == n.rounded() ? String(Int64(n)) : String(n)
+        case .number(let n): return SafeNumbers.int64(n).map(String.init) ?? String(n)
         case .bool(let b): return b ? "true" : "false"
         default: throw fail(key, "\(key) must be a string")
         }
