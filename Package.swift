@@ -51,6 +51,19 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "TresorAuth",
+            dependencies: [
+                "TresorCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
             name: "TresorHTTP",
             dependencies: [
                 "TresorCore",
@@ -78,7 +91,7 @@ let package = Package(
         .executableTarget(
             name: "tresor",
             dependencies: [
-                "TresorCore", "TresorSecrets", "TresorHTTP", "TresorStorage", "TresorAPI", "HCL",
+                "TresorCore", "TresorSecrets", "TresorAuth", "TresorHTTP", "TresorStorage", "TresorAPI", "HCL",
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

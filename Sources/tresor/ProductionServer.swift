@@ -6,6 +6,7 @@ import NIOSSL
 import ServiceLifecycle
 import TresorCore
 import TresorHTTP
+import TresorAuth
 import TresorSecrets
 import TresorStorage
 
@@ -34,6 +35,7 @@ enum ProductionServer {
 
         var registry = BackendRegistry()
         SecretsEngines.register(into: &registry)
+        AuthMethods.register(into: &registry)
         let core = Core(physical: physical, registry: registry, storageType: storageType, autoSeal: autoSeal,
                         clusterName: config.clusterName.isEmpty ? nil : config.clusterName,
                         ttl: TTLDefaults(defaultTTL: config.defaultLeaseTTL > 0 ? config.defaultLeaseTTL : TTLDefaults.vault.defaultTTL,

@@ -5,6 +5,7 @@ import Logging
 import ServiceLifecycle
 import TresorCore
 import TresorHTTP
+import TresorAuth
 import TresorSecrets
 
 struct ServerCommand: AsyncParsableCommand {
@@ -54,6 +55,7 @@ struct ServerCommand: AsyncParsableCommand {
 
         var registry = BackendRegistry()
         SecretsEngines.register(into: &registry)
+        AuthMethods.register(into: &registry)
         let core = Core(physical: InMemoryBackend(), registry: registry, storageType: "inmem", logger: logger)
         let (unsealKey, rootToken) = try await core.initializeDev(rootTokenID: rootTokenID?.isEmpty == false ? rootTokenID : nil)
         Self.writeTokenHelper(rootToken)

@@ -68,6 +68,10 @@ extension Core {
             guard let entry = try await tokens.lookup(token: request.clientToken, storage: direct) else {
                 throw await refuse(TresorError.invalidToken, request.operation, matched?.0.mount, nil)
             }
+            if let cidrs = entry.boundCIDRs, !cidrs.isEmpty,
+               !CIDR.contains(any: cidrs, address: request.remoteAddress ?? "") {
+                throw await refuse(TresorError.invalidToken, request.operation, matched?.0.mount, nil)
+            }
             token = entry
         }
 
@@ -107,9 +111,13 @@ extension Core {
                 guard await audit.log(event) else { throw Self.auditFailure }
                 event.kind = .response
             }
-            let result: CoreResponse
+            var result: CoreResponse
             do {
                 result = try await run(request, route: route, relative: relative, token: token, operation: operation, transaction: transaction)
+                if let grant = result.response?.login {
+                    result.response?.auth = try await issueLoginToken(grant, request: request, mount: route.mount, transaction: transaction)
+                    result.response?.login = nil
+                }
             } catch {
                 if auditing {
                     event.error = (error as? TresorError)?.messages.first ?? "internal error"
@@ -175,6 +183,31 @@ extension Core {
             response!.warnings.append("Endpoint ignored these unrecognized parameters: [\(unknown.joined(separator: " "))]")
         }
         return CoreResponse(response: response, operation: operation, mountType: route.mount.type, requestID: request.id)
+    }
+
+    /// Turns an auth method's login into a token, in the login's own transaction: if anything
+    /// after this fails (the audit entry, the commit), the token never existed.
+    private func issueLoginToken(_ grant: LoginGrant, request: LogicalRequest, mount: MountEntry,
+                                 transaction: RequestTransaction) async throws -> AuthResponse {
+        let limits = tokens.ttl.effective(for: mount)
+        var params = TokenParams()
+        params.login = grant
+        params.authMountAccessor = mount.accessor
+        params.policies = grant.policies
+        params.noDefaultPolicy = grant.noDefaultPolicy
+        params.meta = grant.metadata
+        params.displayName = grant.displayName
+        params.exactDisplayName = true
+        params.ttl = grant.ttl > 0 ? min(grant.ttl, limits.maxTTL) : limits.defaultTTL
+        params.explicitMaxTTL = grant.maxTTL > 0 ? min(grant.maxTTL, limits.maxTTL) : limits.maxTTL
+        params.period = grant.period
+        params.numUses = grant.numUses
+        params.renewable = grant.renewable
+        params.path = request.path
+        let (token, entry) = try await tokens.create(params, parent: nil, storage: transaction)
+        return AuthResponse(clientToken: token, accessor: entry.accessor, policies: entry.policies, tokenPolicies: entry.policies,
+                            metadata: entry.meta, leaseDuration: entry.creationTTL, renewable: entry.renewable,
+                            orphan: true, numUses: max(entry.numUses, 0))
     }
 
     /// Revokes a token tree in a transaction of its own.

@@ -3,6 +3,8 @@ public struct LogicalResponse: Sendable {
     public var data: [String: JSONValue]?
     public var warnings: [String]
     public var auth: AuthResponse?
+    /// Set by an auth method's login; the core issues the token and fills in `auth`.
+    public var login: LoginGrant?
     public var lease: LeaseResponse?
     /// Some sys endpoints answer a bare JSON document with their own status (health, seal-status).
     public var raw: RawResponse?
@@ -12,7 +14,8 @@ public struct LogicalResponse: Sendable {
     public var statusCode: Int?
 
     public init(data: [String: JSONValue]? = nil, warnings: [String] = [], auth: AuthResponse? = nil,
-                lease: LeaseResponse? = nil, dataAtTopLevel: Bool = false) {
+                lease: LeaseResponse? = nil, dataAtTopLevel: Bool = false, login: LoginGrant? = nil) {
+        self.login = login
         self.data = data
         self.warnings = warnings
         self.auth = auth

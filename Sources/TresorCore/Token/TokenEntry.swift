@@ -24,6 +24,11 @@ public struct TokenEntry: Codable, Sendable {
     /// Keys the token's cubbyhole, so it can be destroyed with the token without knowing the token.
     public var cubbyholeID: String
     public var type: String
+    /// For tokens from an auth method: which mount issued it (its accessor), what the method
+    /// needs to decide on renewal, and the CIDRs the token may be used from.
+    public var authMountAccessor: String?
+    public var loginData: [String: String]?
+    public var boundCIDRs: [String]?
 
     public var isOrphan: Bool { parent == nil }
     public var isRoot: Bool { policies.contains("root") }

@@ -18,6 +18,10 @@ public struct TokenParams: Sendable {
     public var path = "auth/token/create"
     /// Root tokens are named "root" rather than "token-…".
     public var exactDisplayName = false
+    /// Set for tokens issued by an auth method's login: they have no parent and carry the
+    /// method's policies and renewal data.
+    public var login: LoginGrant?
+    public var authMountAccessor: String?
 
     public init() {}
 }
@@ -112,7 +116,7 @@ public final class TokenStore: Sendable {
     /// which exists only in this answer.
     public func create(_ params: TokenParams, parent: TokenEntry?, storage: Storage, now: Date = Date()) async throws -> (String, TokenEntry) {
         // Only the very first root token has no parent, and it names its policies itself.
-        guard parent != nil || params.policies == ["root"] else {
+        guard parent != nil || params.policies == ["root"] || params.login != nil else {
             throw TresorError.internalError("a token without a parent must be created as a root token")
         }
         let parentIsRoot = parent?.isRoot ?? true
@@ -164,7 +168,9 @@ public final class TokenStore: Sendable {
             explicitMaxTTL: params.explicitMaxTTL, period: period, renewable: params.renewable && ttl > 0,
             expireTime: ttl > 0 ? now.addingTimeInterval(TimeInterval(ttl)) : nil,
             issueTime: now, lastRenewalTime: nil,
-            cubbyholeID: TokenCrypto.randomString(24), type: "service")
+            cubbyholeID: TokenCrypto.randomString(24), type: "service",
+            authMountAccessor: params.authMountAccessor, loginData: params.login?.internalData,
+            boundCIDRs: params.login?.boundCIDRs.isEmpty == false ? params.login?.boundCIDRs : nil)
         try await storage.putJSON(Self.idPrefix + tokenHash, entry)
         try await storage.putJSON(Self.accessorPrefix + hash(accessor), AccessorIndex(accessor: accessor, tokenHash: tokenHash))
         if let parentID = entry.parent {
