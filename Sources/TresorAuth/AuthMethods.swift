@@ -9,5 +9,8 @@ public enum AuthMethods {
         registry.register(BackendFactory(type: "approle", kind: .auth, defaultDescription: "") { _, _ in
             AppRoleBackend()
         })
+        registry.register(BackendFactory(type: "kubernetes", kind: .auth, defaultDescription: "") { _, _ in
+            KubernetesBackend()
+        })
     }
 }
