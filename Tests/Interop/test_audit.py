@@ -46,9 +46,16 @@ def test_scenarios_are_logged_without_secrets(server, tmp_path):
     assert denied.returncode == 2
     bad = server.bao("kv", "get", "secret/audited", token="hvs.not-a-token")
     assert bad.returncode == 2
+    user_password = "userpass-pw-in-plaintext"
+    assert server.bao("auth", "enable", "userpass").returncode == 0
+    assert server.bao("write", "auth/userpass/users/carol", f"password={user_password}", "token_policies=audited").returncode == 0
+    carol = json.loads(server.bao("login", "-method=userpass", "-format=json", "username=carol", f"password={user_password}", token="").stdout)
+    carol_token = carol["auth"]["client_token"]
+    failed = server.bao("login", "-method=userpass", "username=carol", "password=wrong-guess-123", token="")
+    assert failed.returncode == 2
 
     text = log.read_text()
-    for secret in [password, token, created["accessor"]]:
+    for secret in [password, token, created["accessor"], user_password, carol_token, "wrong-guess-123"]:
         assert secret not in text, f"{secret!r} appears in the audit log"
 
     logged = entries(log)
@@ -56,8 +63,12 @@ def test_scenarios_are_logged_without_secrets(server, tmp_path):
     responses = {e["request"]["id"] for e in logged if e["type"] == "response"}
     assert requests_ and requests_ == responses, "every request entry has its response entry"
     paths = [e["request"]["path"] for e in logged]
-    for expected in ["secret/data/audited", "sys/policies/acl/audited", "auth/token/create", "auth/token/lookup-self"]:
+    for expected in ["secret/data/audited", "sys/policies/acl/audited", "auth/token/create", "auth/token/lookup-self",
+                     "auth/userpass/login/carol"]:
         assert expected in paths
+    logins = [e for e in logged if e["request"]["path"] == "auth/userpass/login/carol" and e["type"] == "response"]
+    assert any(e.get("error") == "invalid username or password" for e in logins), "a failed login is logged"
+    assert any(e.get("response", {}).get("auth", {}).get("client_token", "").startswith("hmac-sha256:") for e in logins)
     errors = [e.get("error", "") for e in logged if e["request"]["path"] == "secret/data/audited"]
     assert "permission denied" in errors
 
