@@ -48,7 +48,12 @@ let package = Package(
         ),
         .target(
             name: "TresorSecrets",
-            dependencies: ["TresorCore"],
+            dependencies: [
+                "TresorCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: strict
         ),
         .target(

@@ -11,6 +11,9 @@ public enum SecretsEngines {
         registry.alias("kv-v2", to: "kv", options: ["version": "2"])
         registry.alias("kv-v1", to: "kv", options: ["version": "1"])
         registry.alias("generic", to: "kv", options: [:])
+        registry.register(BackendFactory(type: "database", kind: .secret, defaultDescription: "") { entry, _ in
+            DatabaseBackend(mount: entry)
+        })
         registry.register(BackendFactory(type: "cubbyhole", kind: .secret, defaultDescription: "per-token private secret storage") { _, _ in
             CubbyholeBackend()
         })

@@ -34,7 +34,10 @@ public final class AuditBroker: Sendable {
             entry["prev_hash"] = .string(lastHash.withLock { $0 })
             let line = JSONWriter.encode(.object(entry))
             do {
-                try await withTimeout(timeout) { try await self.device.write(line) }
+                let limit = timeout
+                try await withDeadline(limit, failure: { AuditError("audit device write timed out after \(limit)") }) {
+                    try await self.device.write(line)
+                }
                 let digest = SHA256.hash(data: line).map { String(format: "%02x", $0) }.joined()
                 lastHash.withLock { $0 = digest }
                 return true

@@ -44,19 +44,6 @@ public struct AuditDeviceConfig: Codable, Sendable, Equatable {
 /// types and the operator's limits on them.
 public typealias AuditDeviceFactory = @Sendable (AuditDeviceConfig) throws -> AuditDevice
 
-/// Runs a device write with a deadline, so a stuck peer or disk counts as a failed device.
-func withTimeout<T: Sendable>(_ timeout: Duration, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
-    try await withThrowingTaskGroup(of: T.self) { group in
-        group.addTask { try await operation() }
-        group.addTask {
-            try await Task.sleep(for: timeout)
-            throw AuditError("audit device write timed out after \(timeout)")
-        }
-        defer { group.cancelAll() }
-        return try await group.next()!
-    }
-}
-
 public struct AuditError: Error, CustomStringConvertible, Sendable {
     public let description: String
     public init(_ description: String) { self.description = description }

@@ -118,6 +118,10 @@ extension Core {
                     result.response?.auth = try await issueLoginToken(grant, request: request, mount: route.mount, transaction: transaction)
                     result.response?.login = nil
                 }
+                if let grant = result.response?.secret {
+                    result.response?.lease = try await registerLease(grant, request: request, mount: route.mount, token: token, transaction: transaction)
+                    result.response?.secret = nil
+                }
             } catch {
                 if auditing {
                     event.error = (error as? TresorError)?.messages.first ?? "internal error"

@@ -78,6 +78,8 @@ extension Core {
             // Vault answers success for an absent mount, so repeated disables are harmless.
             return
         }
+        // Its leases go first, through the backend: an unmount must not strand live credentials.
+        try await revokeLeases(prefix: table[index].routePath, force: false)
         let entry = table.remove(at: index)
         try await tx.putJSON(tablePath(kind), table)
         for key in try await tx.listRecursive(entry.storagePrefix) {

@@ -24,6 +24,8 @@ public final class Core: Sendable {
     /// An external key service that protects the root key (static key, transit); nil for Shamir.
     public let autoSeal: AutoSeal?
     public let audit = AuditBroker()
+    /// Deadlines of leases (keys are lease ids), drained by the same loop as token expiry.
+    public let leaseExpiry = ExpiryScheduler()
     public let auditSettings: AuditSettings
 
     let routeTable = Mutex(RouteTable([]))
@@ -56,6 +58,7 @@ public final class Core: Sendable {
         self.clusterName = clusterName ?? ("tresor-cluster-" + TokenCrypto.randomString(8).lowercased())
         self.clusterID = UUID().uuidString.lowercased()
         tokens.addRevocationHook { [weak self] entry, storage in
+            try await self?.revokeLeases(ownedBy: entry, storage: storage)
             try await self?.destroyCubbyhole(of: entry, storage: storage)
         }
     }
@@ -147,6 +150,7 @@ public final class Core: Sendable {
         }
         routeTable.withLock { $0 = RouteTable(routes) }
         try await setupAudit()
+        try await restoreLeases()
         startExpiryLoop()
     }
 
@@ -163,6 +167,10 @@ public final class Core: Sendable {
                         self.logger.error("failed to revoke expired token", metadata: ["error": "\(error)"])
                         self.tokens.expiry.schedule(hash, at: Date().addingTimeInterval(5))
                     }
+                }
+                for id in self.leaseExpiry.due(at: Date()) {
+                    // A failure is recorded and rescheduled inside revokeLease.
+                    try? await self.revokeLease(id)
                 }
             }
         }

@@ -5,6 +5,8 @@ public struct LogicalResponse: Sendable {
     public var auth: AuthResponse?
     /// Set by an auth method's login; the core issues the token and fills in `auth`.
     public var login: LoginGrant?
+    /// Set by an engine handing out a leased secret; the core registers the lease and fills in `lease`.
+    public var secret: SecretGrant?
     public var lease: LeaseResponse?
     /// Some sys endpoints answer a bare JSON document with their own status (health, seal-status).
     public var raw: RawResponse?

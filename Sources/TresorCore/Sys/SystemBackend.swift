@@ -14,7 +14,7 @@ public struct SystemBackend: LogicalBackend {
     public init(core: Core) {
         self.core = core
         paths = Self.statusPaths(core) + Self.mountPaths(core) + Self.authPaths(core) + Self.policyPaths(core)
-            + Self.capabilityPaths(core) + Self.internalPaths(core) + Self.auditPaths(core)
+            + Self.capabilityPaths(core) + Self.internalPaths(core) + Self.auditPaths(core) + Self.leasePaths(core)
     }
 }
 

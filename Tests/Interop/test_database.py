@@ -1,0 +1,194 @@
+"""Leases and dynamic PostgreSQL credentials: the tutorial's database phase against a real PostgreSQL."""
+import json
+import time
+
+import hvac
+import pytest
+
+from conftest import start_tresor
+from postgres_cluster import PostgresCluster
+from test_kv_cli import ok
+
+CREATE = """CREATE ROLE "{{name}}" WITH LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}'; GRANT SELECT ON ALL TABLES IN SCHEMA public TO "{{name}}";"""
+READ_WRITE = """CREATE ROLE "{{name}}" WITH LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}'; GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO "{{name}}"; GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO "{{name}}";"""
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    c = PostgresCluster()
+    c.psql("CREATE TABLE inventory (id serial PRIMARY KEY, item text); INSERT INTO inventory (item) VALUES ('apple');")
+    yield c
+    c.stop()
+
+
+@pytest.fixture
+def server(tmp_path, cluster):
+    s = start_tresor(str(tmp_path))
+    ok(s.bao("secrets", "enable", "database"))
+    ok(s.bao("write", "database/config/mypostgres", "plugin_name=postgresql-database-plugin",
+             "allowed_roles=*", f"connection_url=postgresql://{{{{username}}}}:{{{{password}}}}@127.0.0.1:{cluster.port}/postgres?sslmode=disable",
+             "username=postgres", f"password={cluster.password}"))
+    ok(s.bao("write", "database/roles/my-role", "db_name=mypostgres", f"creation_statements={CREATE}",
+             "default_ttl=1h", "max_ttl=24h"))
+    yield s
+    s.stop()
+
+
+def roles(cluster):
+    return set(cluster.psql("SELECT rolname FROM pg_roles WHERE rolname LIKE 'v-%'").split())
+
+
+def can(cluster, user, password, sql):
+    return cluster.connect_as(user, password, sql)
+
+
+def test_tutorial_creds_renew_revoke(server, cluster):
+    creds = json.loads(ok(server.bao("read", "-format=json", "database/creds/my-role")))
+    assert creds["lease_duration"] == 3600 and creds["renewable"] is True
+    assert creds["lease_id"].startswith("database/creds/my-role/")
+    user, password = creds["data"]["username"], creds["data"]["password"]
+    assert user.startswith("v-root-my-role-") and len(user) <= 63
+    assert user in roles(cluster)
+    assert can(cluster, user, password, "SELECT item FROM inventory").returncode == 0
+    insert = can(cluster, user, password, "INSERT INTO inventory (item) VALUES ('pear')")
+    assert insert.returncode != 0 and "permission denied" in insert.stderr
+
+    config = json.loads(ok(server.bao("read", "-format=json", "database/config/mypostgres")))["data"]
+    assert cluster.password not in json.dumps(config)
+
+    renewed = json.loads(ok(server.bao("lease", "renew", "-format=json", "-increment=2h", creds["lease_id"])))
+    assert renewed["lease_duration"] == 7200
+    capped = json.loads(ok(server.bao("lease", "renew", "-format=json", "-increment=100h", creds["lease_id"])))
+    assert 86000 < capped["lease_duration"] <= 86400
+    lookup = json.loads(ok(server.bao("lease", "lookup", "-format=json", creds["lease_id"])))["data"]
+    assert lookup["id"] == creds["lease_id"] and lookup["renewable"] is True
+
+    ok(server.bao("lease", "revoke", creds["lease_id"]))
+    assert user not in roles(cluster)
+    assert can(cluster, user, password, "SELECT 1").returncode != 0
+
+
+def test_two_team_roles(server, cluster):
+    ok(server.bao("write", "database/roles/backend-role", "db_name=mypostgres", f"creation_statements={CREATE}", "default_ttl=1h", "max_ttl=24h"))
+    ok(server.bao("write", "database/roles/data-role", "db_name=mypostgres", f"creation_statements={READ_WRITE}", "default_ttl=4h", "max_ttl=48h"))
+    backend = json.loads(ok(server.bao("read", "-format=json", "database/creds/backend-role")))
+    data = json.loads(ok(server.bao("read", "-format=json", "database/creds/data-role")))
+    assert backend["lease_duration"] == 3600 and data["lease_duration"] == 4 * 3600
+    b, d = backend["data"], data["data"]
+    assert can(cluster, b["username"], b["password"], "INSERT INTO inventory (item) VALUES ('x')").returncode != 0
+    assert can(cluster, d["username"], d["password"], "INSERT INTO inventory (item) VALUES ('x')").returncode == 0
+    assert can(cluster, d["username"], d["password"], "DELETE FROM inventory WHERE item = 'x'").returncode == 0
+
+
+def test_short_ttl_users_are_dropped(server, cluster):
+    ok(server.bao("write", "database/roles/short", "db_name=mypostgres", f"creation_statements={CREATE}", "default_ttl=5s", "max_ttl=10s"))
+    user = json.loads(ok(server.bao("read", "-format=json", "database/creds/short")))["data"]["username"]
+    assert user in roles(cluster)
+    deadline = time.time() + 15
+    while time.time() < deadline and user in roles(cluster):
+        time.sleep(0.5)
+    assert user not in roles(cluster)
+
+
+def test_revoke_prefix_and_token_revocation(server, cluster):
+    users = [json.loads(ok(server.bao("read", "-format=json", "database/creds/my-role")))["data"]["username"] for _ in range(3)]
+    assert set(users) <= roles(cluster)
+    ok(server.bao("lease", "revoke", "-prefix", "database/creds/my-role"))
+    assert not set(users) & roles(cluster)
+
+    root = server.client()
+    root.sys.create_or_update_acl_policy(name="db", policy='path "database/creds/my-role" { capabilities = ["read"] }')
+    token = root.auth.token.create(policies=["db"])["auth"]["client_token"]
+    mine = server.client(token).secrets.database.generate_credentials(name="my-role")
+    assert mine["data"]["username"] in roles(cluster)
+    # Another token cannot revoke or renew it.
+    other = server.client(root.auth.token.create(policies=["default"])["auth"]["client_token"])
+    with pytest.raises(hvac.exceptions.Forbidden):
+        other.sys.renew_lease(lease_id=mine["lease_id"])
+    root.auth.token.revoke(token)
+    assert mine["data"]["username"] not in roles(cluster)
+
+
+def test_hvac_database_calls(server, cluster):
+    client = server.client()
+    assert "mypostgres" in client.secrets.database.list_connections()["data"]["keys"]
+    client.secrets.database.create_role(name="hvac-role", db_name="mypostgres", creation_statements=[CREATE], default_ttl="30m", max_ttl="1h")
+    assert client.secrets.database.read_role(name="hvac-role")["data"]["default_ttl"] == 1800
+    assert "hvac-role" in client.secrets.database.list_roles()["data"]["keys"]
+    creds = client.secrets.database.generate_credentials(name="hvac-role")
+    assert creds["lease_duration"] == 1800
+    client.sys.revoke_lease(lease_id=creds["lease_id"])
+    assert creds["data"]["username"] not in roles(cluster)
+    client.secrets.database.delete_role(name="hvac-role")
+
+
+def test_rotate_root(tmp_path, cluster):
+    cluster.psql("DROP ROLE IF EXISTS tresor_admin; CREATE ROLE tresor_admin WITH LOGIN SUPERUSER PASSWORD 'initial-pw'")
+    s = start_tresor(str(tmp_path))
+    try:
+        ok(s.bao("secrets", "enable", "database"))
+        ok(s.bao("write", "database/config/admin", "plugin_name=postgresql-database-plugin", "allowed_roles=*",
+                 f"connection_url=postgresql://{{{{username}}}}:{{{{password}}}}@127.0.0.1:{cluster.port}/postgres?sslmode=disable",
+                 "username=tresor_admin", "password=initial-pw"))
+        ok(s.bao("write", "-f", "database/rotate-root/admin"))
+        # Only Tresor knows the admin password now.
+        assert cluster.connect_as("tresor_admin", "initial-pw", "SELECT 1").returncode != 0
+        ok(s.bao("write", "database/roles/after-rotate", "db_name=admin", f"creation_statements={CREATE}", "default_ttl=1m"))
+        ok(s.bao("read", "database/creds/after-rotate"))
+    finally:
+        s.stop()
+
+
+def test_database_down(tmp_path):
+    c = PostgresCluster()
+    s = start_tresor(str(tmp_path))
+    try:
+        ok(s.bao("secrets", "enable", "database"))
+        ok(s.bao("write", "database/config/pg", "plugin_name=postgresql-database-plugin", "allowed_roles=*",
+                 f"connection_url=postgresql://postgres:{c.password}@127.0.0.1:{c.port}/postgres?sslmode=disable"))
+        ok(s.bao("write", "database/roles/r", "db_name=pg", f"creation_statements={CREATE}", "default_ttl=4s", "max_ttl=10s"))
+        issued = json.loads(ok(s.bao("read", "-format=json", "database/creds/r")))
+        user = issued["data"]["username"]
+        c.stop_server()
+        failed = s.bao("read", "database/creds/r")
+        assert failed.returncode == 2 and "database" in failed.stderr
+        assert s.client().list("sys/leases/lookup/database/creds/r/")["data"]["keys"] == [issued["lease_id"].split("/")[-1]]
+        time.sleep(6)  # the lease expires while PostgreSQL is down: revocation fails and is retried
+        assert s.client().sys.read_lease(lease_id=issued["lease_id"])["data"]["id"] == issued["lease_id"]
+        c.start()
+        deadline = time.time() + 20
+        while time.time() < deadline and user in roles(c):
+            time.sleep(0.5)
+        assert user not in roles(c)
+    finally:
+        s.stop()
+        c.stop()
+
+
+def test_expiry_across_a_restart(tmp_path, cluster):
+    from production import ProductionServer
+    server = ProductionServer(tmp_path).start()
+    try:
+        init = server.init(1, 1)
+        key, root = init["unseal_keys_b64"][0], init["root_token"]
+        server.unseal([key])
+        assert server.bao("secrets", "enable", "database", token=root).returncode == 0
+        out = server.bao("write", "database/config/pg", "plugin_name=postgresql-database-plugin", "allowed_roles=*",
+                         f"connection_url=postgresql://postgres:{cluster.password}@127.0.0.1:{cluster.port}/postgres?sslmode=disable", token=root)
+        assert out.returncode == 0, out.stderr
+        assert server.bao("write", "database/roles/r5", "db_name=pg", f"creation_statements={CREATE}", "default_ttl=5s", token=root).returncode == 0
+        user = json.loads(server.bao("read", "-format=json", "database/creds/r5", token=root).stdout)["data"]["username"]
+        assert user in roles(cluster)
+    finally:
+        server.stop()
+    time.sleep(6)
+    assert user in roles(cluster), "nobody revoked it while the server was down"
+    server.start()
+    try:
+        server.unseal([key])
+        deadline = time.time() + 15
+        while time.time() < deadline and user in roles(cluster):
+            time.sleep(0.5)
+        assert user not in roles(cluster)
+    finally:
+        server.stop()
