@@ -192,3 +192,24 @@ def test_expiry_across_a_restart(tmp_path, cluster):
         assert user not in roles(cluster)
     finally:
         server.stop()
+
+
+def test_static_roles_rotate(server, cluster):
+    cluster.psql("DROP ROLE IF EXISTS app_static; CREATE ROLE app_static WITH LOGIN PASSWORD 'known-to-humans'")
+    ok(server.bao("write", "database/static-roles/app", "db_name=mypostgres", "username=app_static", "rotation_period=5s"))
+    assert cluster.connect_as("app_static", "known-to-humans", "SELECT 1").returncode != 0, "taken over at once"
+    first = json.loads(ok(server.bao("read", "-format=json", "database/static-creds/app")))["data"]
+    assert first["username"] == "app_static" and first["rotation_period"] == 5
+    assert cluster.connect_as("app_static", first["password"], "SELECT 1").returncode == 0
+    deadline = time.time() + 15
+    second = first
+    while time.time() < deadline and second["password"] == first["password"]:
+        time.sleep(0.5)
+        second = json.loads(ok(server.bao("read", "-format=json", "database/static-creds/app")))["data"]
+    assert second["password"] != first["password"], "rotated by the clock"
+    assert cluster.connect_as("app_static", second["password"], "SELECT 1").returncode == 0
+    ok(server.bao("write", "-f", "database/rotate-role/app"))
+    third = json.loads(ok(server.bao("read", "-format=json", "database/static-creds/app")))["data"]
+    assert third["password"] != second["password"]
+    assert cluster.connect_as("app_static", second["password"], "SELECT 1").returncode != 0
+    assert "app" in json.loads(ok(server.bao("list", "-format=json", "database/static-roles")))

@@ -157,6 +157,7 @@ public final class Core: Sendable {
     /// One task revokes every token whose time is up, parent trees included.
     private func startExpiryLoop() {
         let task = Task { [weak self] in
+            var ticks = 0
             while !Task.isCancelled {
                 try? await Task.sleep(for: .milliseconds(200))
                 guard let self, !self.isSealed else { continue }
@@ -172,9 +173,24 @@ public final class Core: Sendable {
                     // A failure is recorded and rescheduled inside revokeLease.
                     try? await self.revokeLease(id)
                 }
+                ticks += 1
+                if ticks % 10 == 0 { await self.runPeriodicFunctions() }
             }
         }
         expiryTask.withLock { $0?.cancel(); $0 = task }
+    }
+
+    /// Gives every backend its periodic turn (about every two seconds).
+    func runPeriodicFunctions() async {
+        for route in routes.routes {
+            do {
+                try await withTransaction { tx in
+                    try await route.backend.periodic(storage: StorageView(tx, prefix: route.mount.storagePrefix), mount: route.mount)
+                }
+            } catch {
+                logger.warning("periodic work failed", metadata: ["mount": "\(route.mount.routePath)", "error": "\(error)"])
+            }
+        }
     }
 
     // MARK: cubbyhole

@@ -65,11 +65,15 @@ public protocol LogicalBackend: Sendable {
     var specialPaths: SpecialPaths { get }
     /// Called when the backend's storage is gone (mount disabled), to drop caches.
     func cleanup() async
+    /// Called every few seconds with the mount's storage inside a transaction of its own, for
+    /// work that is due by the clock (rotating static credentials).
+    func periodic(storage: StorageView, mount: MountEntry) async throws
 }
 
 extension LogicalBackend {
     public var specialPaths: SpecialPaths { SpecialPaths() }
     public func cleanup() async {}
+    public func periodic(storage: StorageView, mount: MountEntry) async throws {}
 
     public func route(_ path: String) -> (PathSpec, [String: String])? {
         for spec in paths {

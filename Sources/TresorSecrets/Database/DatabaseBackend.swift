@@ -23,7 +23,7 @@ struct DatabaseBackend: LeasingBackend {
 
     init(mount: MountEntry) {
         let poolKey: @Sendable (String) -> String = { "\(mount.uuid)/\($0)" }
-        paths = Self.configPaths(poolKey) + Self.rolePaths() + Self.credsPaths(poolKey)
+        paths = Self.configPaths(poolKey) + Self.rolePaths() + Self.credsPaths(poolKey) + Self.staticRolePaths(poolKey)
         secretTypes = [
             "creds": SecretType(name: "creds", renew: { ctx in
                 try await Self.renew(ctx, poolKey: poolKey)
@@ -31,6 +31,10 @@ struct DatabaseBackend: LeasingBackend {
                 try await Self.revoke(ctx, poolKey: poolKey)
             }),
         ]
+    }
+
+    func periodic(storage: StorageView, mount: MountEntry) async throws {
+        try await Self.rotateDue(storage: storage, mount: mount)
     }
 
     static func config(_ storage: StorageView, _ name: String) async throws -> DatabaseConfig? {

@@ -1,0 +1,35 @@
+import Foundation
+import Testing
+@testable import TresorSecrets
+
+@Suite struct SQLTemplateTests {
+    @Test func splitsOnSemicolonsOutsideQuotesAndDollarBodies() {
+        let text = """
+        CREATE ROLE "{{name}}" WITH PASSWORD 'a;b'; GRANT SELECT ON t TO "x;y";
+        CREATE FUNCTION f() RETURNS int AS $body$ SELECT 1; $body$ LANGUAGE sql;;
+        """
+        let parts = SQLTemplate.split(text)
+        #expect(parts.count == 3)
+        #expect(parts[0] == #"CREATE ROLE "{{name}}" WITH PASSWORD 'a;b'"#)
+        #expect(parts[1] == #"GRANT SELECT ON t TO "x;y""#)
+        #expect(parts[2].hasSuffix("LANGUAGE sql") && parts[2].contains("SELECT 1;"))
+        #expect(SQLTemplate.split(" ; ;").isEmpty)
+    }
+
+    @Test func generatedNamesCannotBreakOutOfQuotes() {
+        let hostile = #"evil"; DROP TABLE users; --'"#
+        let name = SQLTemplate.username(displayName: hostile, role: hostile, now: Date(timeIntervalSince1970: 1_700_000_000))
+        #expect(name.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" })
+        #expect(name.utf8.count <= 63)
+        #expect(name.hasPrefix("v-evil---D-evil---D-") && name.hasSuffix("-1700000000"))
+        let password = SQLTemplate.password()
+        #expect(password.count == 24 && !password.contains("'") && !password.contains("\""))
+        #expect(SQLTemplate.password() != password)
+    }
+
+    @Test func rendersTemplatesAndTimestamps() {
+        let rendered = SQLTemplate.render(#"CREATE ROLE "{{name}}" PASSWORD '{{password}}' VALID UNTIL '{{ expiration }}'"#,
+                                          ["name": "v-a", "password": "p", "expiration": SQLTemplate.expiration(Date(timeIntervalSince1970: 0))])
+        #expect(rendered == #"CREATE ROLE "v-a" PASSWORD 'p' VALID UNTIL '1970-01-01 00:00:00+0000'"#)
+    }
+}
