@@ -26,6 +26,7 @@ let package = Package(
     ],
     targets: [
         .target(name: "HCL", swiftSettings: strict),
+        .target(name: "GoTemplate", swiftSettings: strict),
         .target(
             name: "TresorCore",
             dependencies: [
@@ -49,7 +50,7 @@ let package = Package(
         .target(
             name: "TresorSecrets",
             dependencies: [
-                "TresorCore",
+                "TresorCore", "GoTemplate",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -109,6 +110,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "HCLTests", dependencies: ["HCL"], swiftSettings: strict),
+        .testTarget(name: "GoTemplateTests", dependencies: ["GoTemplate"], swiftSettings: strict),
         .testTarget(name: "TresorCoreTests", dependencies: ["TresorCore"], swiftSettings: strict),
         .testTarget(name: "TresorSecretsTests", dependencies: ["TresorSecrets", "TresorCore"], swiftSettings: strict),
         .testTarget(name: "TresorStorageTests", dependencies: ["TresorStorage", "TresorCore"], swiftSettings: strict),

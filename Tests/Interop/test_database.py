@@ -213,3 +213,24 @@ def test_static_roles_rotate(server, cluster):
     assert third["password"] != second["password"]
     assert cluster.connect_as("app_static", second["password"], "SELECT 1").returncode != 0
     assert "app" in json.loads(ok(server.bao("list", "-format=json", "database/static-roles")))
+
+
+def test_username_template(server, cluster):
+    template = '{{ printf "app-%s-%s-%s" (.RoleName | truncate 6) (random 8) (unix_time) | truncate 40 | lowercase }}'
+    ok(server.bao("write", "database/config/templated", "plugin_name=postgresql-database-plugin", "allowed_roles=*",
+                  f"connection_url=postgresql://{{{{username}}}}:{{{{password}}}}@127.0.0.1:{cluster.port}/postgres?sslmode=disable",
+                  "username=postgres", f"password={cluster.password}", f"username_template={template}"))
+    ok(server.bao("write", "database/roles/tmpl-role", "db_name=templated", f"creation_statements={CREATE}", "default_ttl=1m"))
+    user = json.loads(ok(server.bao("read", "-format=json", "database/creds/tmpl-role")))["data"]["username"]
+    assert user.startswith("app-tmpl-r-") and len(user) <= 40 and user == user.lower()
+    assert user in set(cluster.psql("SELECT rolname FROM pg_roles").split())
+    bad = server.bao("write", "database/config/bad", "plugin_name=postgresql-database-plugin", "verify_connection=false",
+                     f"connection_url=postgresql://x@127.0.0.1:{cluster.port}/postgres", "username_template={{ printf ")
+    assert bad.returncode == 2 and "username_template" in bad.stderr
+    ok(server.bao("write", "database/config/quote", "plugin_name=postgresql-database-plugin", "allowed_roles=*",
+                  f"connection_url=postgresql://{{{{username}}}}:{{{{password}}}}@127.0.0.1:{cluster.port}/postgres?sslmode=disable",
+                  "username=postgres", f"password={cluster.password}", """username_template={{ printf "x\\";DROP TABLE inventory;--" }}"""))
+    ok(server.bao("write", "database/roles/quote-role", "db_name=quote", f"creation_statements={CREATE}"))
+    refused = server.bao("read", "database/creds/quote-role")
+    assert refused.returncode == 2 and "username_template must produce" in refused.stderr
+    assert cluster.psql("SELECT count(*) FROM inventory").strip() != ""

@@ -71,7 +71,10 @@ extension DatabaseBackend {
         if fields.has("allowed_roles") { config.allowedRoles = try fields.strings("allowed_roles") }
         if fields.has("max_open_connections") { config.maxOpenConnections = Int(try fields.int("max_open_connections")) }
         if fields.has("password_authentication") { config.passwordAuthentication = try fields.string("password_authentication") }
-        if fields.has("username_template") { config.usernameTemplate = try fields.string("username_template") }
+        if fields.has("username_template") {
+            config.usernameTemplate = try fields.string("username_template")
+            if !config.usernameTemplate.isEmpty { try UsernameTemplate.validate(config.usernameTemplate) }
+        }
         if fields.has("root_rotation_statements") { config.rootRotationStatements = try DatabaseFields.statements(fields.raw["root_rotation_statements"]) }
         config.verifyConnection = try fields.bool("verify_connection")
         guard !config.connectionURL.isEmpty else { throw TresorError.badRequest("connection_url is required") }
@@ -150,7 +153,10 @@ extension DatabaseBackend {
                     let limits = ctx.ttl
                     let maxTTL = role.maxTTL > 0 ? min(role.maxTTL, limits.maxTTL) : limits.maxTTL
                     let ttl = min(role.defaultTTL > 0 ? role.defaultTTL : limits.defaultTTL, maxTTL)
-                    let username = SQLTemplate.username(displayName: ctx.token?.displayName ?? "token", role: roleName, now: now)
+                    let displayName = ctx.token?.displayName ?? "token"
+                    let username = config.usernameTemplate.isEmpty
+                        ? SQLTemplate.username(displayName: displayName, role: roleName, now: now)
+                        : try UsernameTemplate.render(config.usernameTemplate, displayName: displayName, roleName: roleName)
                     let password = SQLTemplate.password()
                     let values = ["name": username, "username": username, "password": password,
                                   "expiration": SQLTemplate.expiration(now.addingTimeInterval(TimeInterval(ttl)))]
