@@ -27,19 +27,25 @@ let package = Package(
     targets: [
         .target(name: "HCL", swiftSettings: strict),
         .target(name: "GoTemplate", swiftSettings: strict),
+        .target(name: "TresorJSON", swiftSettings: strict),
         .target(
             name: "TresorCore",
             dependencies: [
-                "HCL",
+                "HCL", "TresorJSON",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),
         .target(
+            name: "TresorPostgres",
+            dependencies: [.product(name: "PostgresNIO", package: "postgres-nio")],
+            swiftSettings: strict
+        ),
+        .target(
             name: "TresorStorage",
             dependencies: [
-                "TresorCore",
+                "TresorCore", "TresorPostgres",
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -50,7 +56,7 @@ let package = Package(
         .target(
             name: "TresorSecrets",
             dependencies: [
-                "TresorCore", "GoTemplate",
+                "TresorCore", "GoTemplate", "TresorPostgres",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -89,6 +95,7 @@ let package = Package(
         .target(
             name: "TresorAPI",
             dependencies: [
+                "TresorJSON",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
@@ -96,10 +103,18 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        .target(
+            name: "TresorCLI",
+            dependencies: [
+                "TresorAPI", "TresorJSON",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "tresor",
             dependencies: [
-                "TresorCore", "TresorSecrets", "TresorAuth", "TresorHTTP", "TresorStorage", "TresorAPI", "HCL",
+                "TresorCore", "TresorSecrets", "TresorAuth", "TresorHTTP", "TresorStorage", "TresorAPI", "TresorCLI", "HCL",
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -33,12 +33,14 @@ ensure_venv() {
 ensure_postgres
 ensure_venv
 
-log "building tresor"
-swift build
+# One build serves both: the tests and the binary the interop suite runs (building tests and
+# the binary separately would compile every package twice).
+log "building tresor and its tests"
+swift build --build-tests
 test -x .build/debug/tresor || { echo "build failed" >&2; exit 1; }
 
 log "Swift unit tests"
-swift test
+swift test --skip-build
 
 log "interop tests (bao CLI, hvac, OpenBao reference)"
 TRESOR_BIN="$root/.build/debug/tresor" BAO_BIN="$root/.venv/bin/bao" \

@@ -3,21 +3,28 @@ import Foundation
 import NIOCore
 import NIOFoundationCompat
 import NIOSSL
+import TresorJSON
 
 /// A small client of the Vault HTTP API: one request in, status and JSON out. The CLI and the
 /// transit seal are built on it, so they work against Tresor, Vault and OpenBao alike.
 public final class VaultClient: Sendable {
     public struct Response: Sendable {
         public let status: Int
-        /// The decoded body; nil when empty.
-        public let json: [String: any Sendable]?
+        /// The decoded body; nil when empty or not JSON.
+        public let json: JSONValue?
+        public let rawBody: [UInt8]
 
-        public var errors: [String] { (json?["errors"] as? [Any])?.compactMap { $0 as? String } ?? [] }
-        public var data: [String: any Sendable]? { json?["data"] as? [String: any Sendable] }
+        public var errors: [String] { json?.objectValue?["errors"]?.arrayValue?.compactMap(\.stringValue) ?? [] }
+        public var data: [String: JSONValue]? { json?.objectValue?["data"]?.objectValue }
+        public var isSuccess: Bool { (200..<300).contains(status) }
     }
 
-    public struct Failure: Error, CustomStringConvertible, Sendable {
-        public let description: String
+    /// The request could not be made or answered (connection refused, TLS, timeout).
+    public struct TransportFailure: Error, CustomStringConvertible, Sendable {
+        public let method: String
+        public let url: String
+        public let reason: String
+        public var description: String { "\(method) \"\(url)\": \(reason)" }
     }
 
     public let address: String
@@ -27,7 +34,7 @@ public final class VaultClient: Sendable {
     /// - Parameters:
     ///   - caCertFile: PEM file of CAs to trust instead of the system's.
     ///   - skipVerify: Trust any certificate (tests, bootstrapping); never the default.
-    public init(address: String, caCertFile: String? = nil, skipVerify: Bool = false, timeout: TimeAmount = .seconds(30)) throws {
+    public init(address: String, caCertFile: String? = nil, skipVerify: Bool = false, timeout: TimeAmount = .seconds(60)) throws {
         var tls = TLSConfiguration.makeClientConfiguration()
         if let caCertFile, !caCertFile.isEmpty {
             tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(caCertFile))
@@ -44,28 +51,30 @@ public final class VaultClient: Sendable {
         try? client.syncShutdown()
     }
 
-    public func request(_ method: String, _ path: String, token: String? = nil, body: [String: any Sendable]? = nil,
-                        headers: [String: String] = [:]) async throws -> Response {
-        var request = HTTPClientRequest(url: address + "/v1/" + (path.hasPrefix("/") ? String(path.dropFirst()) : path))
+    public func url(_ path: String, query: String? = nil) -> String {
+        address + "/v1/" + (path.hasPrefix("/") ? String(path.dropFirst()) : path) + (query.map { "?" + $0 } ?? "")
+    }
+
+    public func request(_ method: String, _ path: String, token: String? = nil, body: JSONValue? = nil,
+                        query: String? = nil, headers: [String: String] = [:]) async throws -> Response {
+        let target = url(path, query: query)
+        var request = HTTPClientRequest(url: target)
         request.method = .RAW(value: method)
         if let token, !token.isEmpty { request.headers.add(name: "X-Vault-Token", value: token) }
         request.headers.add(name: "X-Vault-Request", value: "true")
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let body {
-            request.body = .bytes(ByteBuffer(data: try JSONSerialization.data(withJSONObject: body)))
+            request.body = .bytes(ByteBuffer(bytes: JSONWriter.encode(body)))
         }
         let response: HTTPClientResponse
         do {
             response = try await client.execute(request, timeout: timeout)
         } catch {
-            throw Failure(description: "\(method) \(address)/v1/\(path): \(error)")
+            throw TransportFailure(method: method.prefix(1).uppercased() + method.dropFirst().lowercased(), url: target, reason: "\(error)")
         }
         let bytes = try await response.body.collect(upTo: 64 * 1024 * 1024)
-        var json: [String: any Sendable]?
-        if bytes.readableBytes > 0 {
-            let object = try? JSONSerialization.jsonObject(with: Data(buffer: bytes))
-            json = object as? [String: any Sendable]
-        }
-        return Response(status: Int(response.status.code), json: json)
+        let raw = Array(bytes.readableBytesView)
+        let json = raw.isEmpty ? nil : try? JSONValue.parse(raw)
+        return Response(status: Int(response.status.code), json: json, rawBody: raw)
     }
 }

@@ -3,6 +3,7 @@ import Logging
 import NIOCore
 import PostgresNIO
 import TresorCore
+import TresorPostgres
 
 /// The shared store for several nodes: one table of key → encrypted value in PostgreSQL.
 /// Keys use the "C" collation so a prefix is one index range, as in the SQLite backend.
@@ -17,7 +18,14 @@ public final class PostgreSQLBackend: PhysicalBackend {
         guard table.range(of: "^[A-Za-z_][A-Za-z0-9_]{0,62}$", options: .regularExpression) != nil else {
             throw StorageError("table name \"\(table)\" must be a plain SQL identifier")
         }
-        let configuration = try Self.configuration(from: connectionURL)
+        var configuration: PostgresClient.Configuration
+        do {
+            configuration = try PostgresURL.configuration(from: connectionURL)
+        } catch {
+            throw StorageError("\(error)")
+        }
+        if configuration.username.isEmpty { configuration.username = "postgres" }
+        configuration.options.maximumConnections = 16
         let backend = PostgreSQLBackend(client: PostgresClient(configuration: configuration, backgroundLogger: logger), table: table, logger: logger)
         do {
             try await backend.client.query(
@@ -25,7 +33,7 @@ public final class PostgreSQLBackend: PhysicalBackend {
                 logger: logger)
         } catch {
             backend.runner.cancel()
-            throw StorageError("cannot use PostgreSQL at \(Self.redacted(connectionURL)): \(String(reflecting: error))")
+            throw StorageError("cannot use PostgreSQL at \(PostgresURL.redacted(connectionURL)): \(String(reflecting: error))")
         }
         return backend
     }
@@ -39,33 +47,6 @@ public final class PostgreSQLBackend: PhysicalBackend {
 
     deinit {
         runner.cancel()
-    }
-
-    static func configuration(from url: String) throws -> PostgresClient.Configuration {
-        guard let components = URLComponents(string: url), ["postgres", "postgresql"].contains(components.scheme ?? ""),
-              let host = components.host, !host.isEmpty else {
-            throw StorageError("connection_url must look like postgres://user:password@host:5432/database")
-        }
-        let sslmode = components.queryItems?.first { $0.name == "sslmode" }?.value ?? "prefer"
-        let tls: PostgresClient.Configuration.TLS
-        switch sslmode {
-        case "disable": tls = .disable
-        case "require", "verify-ca", "verify-full": tls = .require(.makeClientConfiguration())
-        default: tls = .prefer(.makeClientConfiguration())
-        }
-        let database = components.path.trimmingCharacters(in: CharacterSet(charactersIn: "/"))
-        var configuration = PostgresClient.Configuration(
-            host: host, port: components.port ?? 5432, username: components.user?.removingPercentEncoding ?? "postgres",
-            password: components.password?.removingPercentEncoding, database: database.isEmpty ? nil : database, tls: tls)
-        configuration.options.maximumConnections = 16
-        return configuration
-    }
-
-    /// The URL without its password, for messages.
-    static func redacted(_ url: String) -> String {
-        guard var components = URLComponents(string: url) else { return "the configured connection_url" }
-        if components.password != nil { components.password = "***" }
-        return components.string ?? "the configured connection_url"
     }
 
     public func get(_ key: String) async throws -> [UInt8]? {

@@ -1,12 +1,13 @@
 import ArgumentParser
 import Foundation
+import TresorCLI
 import TresorCore
 
 struct AuditCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit",
-        abstract: "Work with audit logs.",
-        subcommands: [AuditVerifyCommand.self])
+        abstract: "Enable, disable and list audit devices; verify audit logs.",
+        subcommands: CLICommands.audit + [AuditVerifyCommand.self])
 }
 
 struct AuditVerifyCommand: ParsableCommand {

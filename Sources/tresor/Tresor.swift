@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TresorCLI
 
 /// Vault's CLI takes `-flag=value` with one dash; swift-argument-parser wants two for long
 /// names. Rewrite single-dash long flags before parsing so both spellings work.
@@ -26,7 +27,7 @@ struct Tresor: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tresor",
         abstract: "A secrets manager that speaks Vault's API.",
-        subcommands: [ServerCommand.self, VersionCommand.self, AuditCommand.self])
+        subcommands: [ServerCommand.self, VersionCommand.self, AuditCommand.self] + CLICommands.all)
 
     static func main() async {
         let arguments = normalizedArguments(Array(CommandLine.arguments.dropFirst()))
@@ -37,10 +38,26 @@ struct Tresor: AsyncParsableCommand {
             } else {
                 try command.run()
             }
+        } catch let code as ExitCode {
+            Foundation.exit(code.rawValue)
         } catch {
-            exit(withError: error)
+            // Vault's habits: help on stdout with 0, usage mistakes one line on stderr with 1,
+            // an unknown command 127.
+            let message = Tresor.message(for: error)
+            let isHelp = Tresor.exitCode(for: error) == .success
+            if isHelp {
+                print(Tresor.fullMessage(for: error))
+                Foundation.exit(0)
+            }
+            FileHandle.standardError.write(Data((message + "\n").utf8))
+            if let first = arguments.first, !first.hasPrefix("-"), !Self.commandNames.contains(first) {
+                Foundation.exit(127)
+            }
+            Foundation.exit(1)
         }
     }
+
+    static var commandNames: Set<String> { CLICommands.names.union(["server", "version", "audit"]) }
 }
 
 struct VersionCommand: ParsableCommand {

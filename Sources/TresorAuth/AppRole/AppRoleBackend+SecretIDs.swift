@@ -8,31 +8,10 @@ extension AppRoleBackend {
         return [
             PathSpec("role/{role_name}/secret-id", fields: secretIDFields, handlers: [
                 .update: { ctx, fields in try await issue(ctx, fields, custom: nil) },
-                .list: { ctx, _ in
-                    let name = ctx.capture("role_name").lowercased()
-                    _ = try await requireRole(ctx.storage, name)
-                    let hmac = try await MountSalt.hasher(ctx.storage)
-                    var accessors: [String] = []
-                    for key in try await ctx.storage.list("secret-id/\(hmac(name))/") {
-                        if let entry = try await ctx.storage.getJSON("secret-id/\(hmac(name))/\(key)", as: SecretID.self) {
-                            accessors.append(entry.accessor)
-                        }
-                    }
-                    return LogicalResponse.list(accessors.sorted())
-                },
+                .list: { ctx, _ in try await listAccessors(ctx) },
             ]),
             PathSpec("role/{role_name}/secret-id/", handlers: [
-                .list: { ctx, _ in
-                    let name = ctx.capture("role_name").lowercased()
-                    let hmac = try await MountSalt.hasher(ctx.storage)
-                    var accessors: [String] = []
-                    for key in try await ctx.storage.list("secret-id/\(hmac(name))/") {
-                        if let entry = try await ctx.storage.getJSON("secret-id/\(hmac(name))/\(key)", as: SecretID.self) {
-                            accessors.append(entry.accessor)
-                        }
-                    }
-                    return LogicalResponse.list(accessors.sorted())
-                },
+                .list: { ctx, _ in try await listAccessors(ctx) },
             ]),
             PathSpec("role/{role_name}/custom-secret-id", fields: secretIDFields, handlers: [
                 .update: { ctx, fields in
@@ -64,6 +43,20 @@ extension AppRoleBackend {
                 .delete: { ctx, fields in try await destroyByAccessor(ctx, try fields.string("secret_id_accessor")) },
             ]),
         ]
+    }
+
+    /// The accessors of a role's live secret ids (never the ids themselves).
+    static func listAccessors(_ ctx: RequestContext) async throws -> LogicalResponse? {
+        let name = ctx.capture("role_name").lowercased()
+        _ = try await requireRole(ctx.storage, name)
+        let hmac = try await MountSalt.hasher(ctx.storage)
+        var accessors: [String] = []
+        for key in try await ctx.storage.list("secret-id/\(hmac(name))/") {
+            if let entry = try await ctx.storage.getJSON("secret-id/\(hmac(name))/\(key)", as: SecretID.self) {
+                accessors.append(entry.accessor)
+            }
+        }
+        return LogicalResponse.list(accessors.sorted())
     }
 
     static func issue(_ ctx: RequestContext, _ fields: FieldData, custom: String?) async throws -> LogicalResponse? {

@@ -5,9 +5,9 @@ import Foundation
 public enum JSONReader {
     public static func parse(_ bytes: some Collection<UInt8>) throws(TresorError) -> JSONValue {
         do {
-            return try JSONDecoder().decode(JSONValue.self, from: Data(bytes))
+            return try JSONValue.parse(bytes)
         } catch {
-            throw TresorError.badRequest("failed to parse JSON input: \(describe(error))")
+            throw TresorError.badRequest("failed to parse JSON input: \(error.description)")
         }
     }
 
@@ -18,19 +18,6 @@ public enum JSONReader {
             throw TresorError.badRequest("failed to parse JSON input: expected a JSON object, got \(value.typeName)")
         }
         return object
-    }
-
-    private static func describe(_ error: Error) -> String {
-        switch error {
-        case DecodingError.dataCorrupted(let context):
-            if let underlying = context.underlyingError as NSError?,
-               let detail = underlying.userInfo[NSDebugDescriptionErrorKey] as? String {
-                return detail
-            }
-            return context.debugDescription
-        default:
-            return "invalid JSON"
-        }
     }
 }
 

@@ -4,6 +4,7 @@ import NIOCore
 import PostgresNIO
 import Synchronization
 import TresorCore
+import TresorPostgres
 
 /// Runs statements against a configured PostgreSQL database through a pooled client per
 /// configuration. Statements of one operation run in one transaction: all or nothing.
@@ -64,21 +65,11 @@ final class PostgresPlugin: Sendable {
     }
 
     static func configuration(from url: String) throws -> PostgresClient.Configuration {
-        guard let components = URLComponents(string: url), ["postgres", "postgresql"].contains(components.scheme ?? ""),
-              let host = components.host, !host.isEmpty else {
+        do {
+            return try PostgresURL.configuration(from: url)
+        } catch {
             throw TresorError.badRequest("connection_url must look like postgresql://{{username}}:{{password}}@host:5432/database")
         }
-        let sslmode = components.queryItems?.first { $0.name == "sslmode" }?.value ?? "prefer"
-        let tls: PostgresClient.Configuration.TLS
-        switch sslmode {
-        case "disable": tls = .disable
-        case "require", "verify-ca", "verify-full": tls = .require(.makeClientConfiguration())
-        default: tls = .prefer(.makeClientConfiguration())
-        }
-        let database = components.path.trimmingCharacters(in: CharacterSet(charactersIn: "/"))
-        return PostgresClient.Configuration(
-            host: host, port: components.port ?? 5432, username: components.user?.removingPercentEncoding ?? "",
-            password: components.password?.removingPercentEncoding, database: database.isEmpty ? nil : database, tls: tls)
     }
 
     /// Runs every statement (templates already rendered) in one transaction.

@@ -31,22 +31,22 @@ struct TransitSeal: AutoSeal {
     }
 
     func encrypt(_ plaintext: [UInt8]) async throws -> [UInt8] {
-        let response = try await call("encrypt", ["plaintext": Data(plaintext).base64EncodedString()])
-        guard let ciphertext = response.data?["ciphertext"] as? String else {
+        let response = try await call("encrypt", ["plaintext": .string(Data(plaintext).base64EncodedString())])
+        guard let ciphertext = response.data?["ciphertext"]?.stringValue else {
             throw AutoSealError("transit seal: \(client.address) answered encrypt without a ciphertext")
         }
         return Array(ciphertext.utf8)
     }
 
     func decrypt(_ ciphertext: [UInt8]) async throws -> [UInt8] {
-        let response = try await call("decrypt", ["ciphertext": String(decoding: ciphertext, as: UTF8.self)])
-        guard let encoded = response.data?["plaintext"] as? String, let plain = Data(base64Encoded: encoded) else {
+        let response = try await call("decrypt", ["ciphertext": .string(String(decoding: ciphertext, as: UTF8.self))])
+        guard let encoded = response.data?["plaintext"]?.stringValue, let plain = Data(base64Encoded: encoded) else {
             throw AutoSealError("transit seal: \(client.address) answered decrypt without a plaintext")
         }
         return Array(plain)
     }
 
-    private func call(_ operation: String, _ body: [String: any Sendable]) async throws -> VaultClient.Response {
+    private func call(_ operation: String, _ body: JSONValue) async throws -> VaultClient.Response {
         let response: VaultClient.Response
         do {
             response = try await client.request("POST", "\(mountPath)\(operation)/\(keyName)", token: token, body: body)

@@ -1,0 +1,2 @@
+// Everything that builds on the core speaks JSONValue.
+@_exported import TresorJSON

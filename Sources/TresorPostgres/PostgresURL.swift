@@ -1,0 +1,35 @@
+import Foundation
+import PostgresNIO
+
+/// Reads `postgres://user:password@host:port/database?sslmode=...` connection URLs, as the
+/// storage backend and the database engine both take them.
+public enum PostgresURL {
+    public struct Invalid: Error, CustomStringConvertible, Sendable {
+        public let description = "connection URL must look like postgres://user:password@host:5432/database"
+    }
+
+    public static func configuration(from url: String) throws -> PostgresClient.Configuration {
+        guard let components = URLComponents(string: url), ["postgres", "postgresql"].contains(components.scheme ?? ""),
+              let host = components.host, !host.isEmpty else {
+            throw Invalid()
+        }
+        let sslmode = components.queryItems?.first { $0.name == "sslmode" }?.value ?? "prefer"
+        let tls: PostgresClient.Configuration.TLS
+        switch sslmode {
+        case "disable": tls = .disable
+        case "require", "verify-ca", "verify-full": tls = .require(.makeClientConfiguration())
+        default: tls = .prefer(.makeClientConfiguration())
+        }
+        let database = components.path.trimmingCharacters(in: CharacterSet(charactersIn: "/"))
+        return PostgresClient.Configuration(
+            host: host, port: components.port ?? 5432, username: components.user?.removingPercentEncoding ?? "",
+            password: components.password?.removingPercentEncoding, database: database.isEmpty ? nil : database, tls: tls)
+    }
+
+    /// The URL without its password, for messages.
+    public static func redacted(_ url: String) -> String {
+        guard var components = URLComponents(string: url) else { return "the configured connection URL" }
+        if components.password != nil { components.password = "***" }
+        return components.string ?? "the configured connection URL"
+    }
+}
