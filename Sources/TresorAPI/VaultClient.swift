@@ -51,6 +51,16 @@ public final class VaultClient: Sendable {
         try? client.syncShutdown()
     }
 
+    /// Transport errors in the words Vault's CLI users know ("connect: connection refused").
+    static func describe(_ error: Error, url: String) -> String {
+        let text = String(describing: error)
+        let host = URLComponents(string: url).map { "\($0.host ?? ""):\($0.port.map(String.init) ?? "")" } ?? url
+        if text.contains("Connection refused") || text.contains("errno: 111") { return "dial tcp \(host): connect: connection refused" }
+        if text.lowercased().contains("timeout") || text.lowercased().contains("timed out") { return "dial tcp \(host): i/o timeout" }
+        if let http = error as? HTTPClientError { return http.description }
+        return text
+    }
+
     public func url(_ path: String, query: String? = nil) -> String {
         address + "/v1/" + (path.hasPrefix("/") ? String(path.dropFirst()) : path) + (query.map { "?" + $0 } ?? "")
     }
@@ -70,7 +80,8 @@ public final class VaultClient: Sendable {
         do {
             response = try await client.execute(request, timeout: timeout)
         } catch {
-            throw TransportFailure(method: method.prefix(1).uppercased() + method.dropFirst().lowercased(), url: target, reason: "\(error)")
+            throw TransportFailure(method: method.prefix(1).uppercased() + method.dropFirst().lowercased(), url: target,
+                                   reason: Self.describe(error, url: target))
         }
         let bytes = try await response.body.collect(upTo: 64 * 1024 * 1024)
         let raw = Array(bytes.readableBytesView)

@@ -174,7 +174,8 @@ struct KVDelete: APICommand {
         if target.version == 2 && !list.isEmpty {
             let path = target.api("delete")
             _ = try await ctx.call("PUT", path, body: ["versions": JSONValue(list)], prefix: "Error deleting \(path): ")
-            if ctx.format == "table" { UI.output("Success! Data deleted (if it existed) at: \(path)") }
+            // Vault names the data path here, not the delete endpoint it called.
+            if ctx.format == "table" { UI.output("Success! Data deleted (if it existed) at: \(target.api("data"))") }
             return
         }
         let path = target.api("data")

@@ -47,7 +47,7 @@ struct PolicyRead: APICommand {
         if ctx.format == "json" {
             UI.output(PrettyJSON.render(["policy": .string(policy)]))
         } else {
-            UI.output(policy.trimmingSpaces() + "\n")
+            UI.output(policy.trimmingSpaces())
         }
     }
 }
