@@ -106,7 +106,7 @@ let package = Package(
         .target(
             name: "TresorCLI",
             dependencies: [
-                "TresorAPI", "TresorJSON",
+                "TresorAPI", "TresorJSON", "HCL",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict

@@ -151,3 +151,28 @@ def test_cli_bad_input(tresor, tmp_path):
     result = run("frobnicate")
     assert result.returncode == 127 and result.stderr.strip() and "Fatal" not in result.stderr
     assert run("kv", "--help").returncode == 0
+
+
+def test_cli_move_help_and_policy_fmt(tresor, tmp_path):
+    env = {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path), "VAULT_ADDR": tresor.addr, "VAULT_TOKEN": tresor.token}
+
+    def both(*args):
+        ours = subprocess.run([TRESOR_BIN, *args], capture_output=True, text=True, env=env, timeout=60)
+        return ours
+
+    assert both("secrets", "enable", "-path=moving", "kv").returncode == 0
+    assert both("write", "moving/a", "x=1").returncode == 0
+    moved = both("secrets", "move", "moving/", "moved/")
+    assert moved.returncode == 0 and "Success! Finished moving secrets engine moving/ to moved/" in moved.stdout
+    assert "x" in both("read", "moved/a").stdout
+    assert both("read", "moving/a").returncode == 2
+    bao_help = subprocess.run([BAO_BIN, "path-help", "secret/data/x"], capture_output=True, text=True, env=env, timeout=60)
+    ours_help = both("path-help", "secret/data/x")
+    assert ours_help.returncode == 0 and ours_help.stdout == bao_help.stdout and ours_help.stdout.strip()
+    policy = tmp_path / "p.hcl"
+    policy.write_text('path "a/*" {\ncapabilities=["read","list"]\n}\n# comment\npath "b" { capabilities = ["deny"] }\n')
+    assert both("policy", "fmt", str(policy)).returncode == 0
+    assert policy.read_text() == 'path "a/*" {\n  capabilities = ["read", "list"]\n}\n\npath "b" {\n  capabilities = ["deny"]\n}\n'
+    policy.write_text('path "a" {')
+    bad = both("policy", "fmt", str(policy))
+    assert bad.returncode == 1 and "Error parsing policy" in bad.stderr and policy.read_text() == 'path "a" {'

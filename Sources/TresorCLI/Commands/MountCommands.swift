@@ -89,9 +89,16 @@ struct SecretsMove: APICommand {
 
     func execute(_ ctx: CLIContext) async throws {
         try expectArguments(arguments, 2)
-        _ = try await ctx.call("POST", "sys/remount", body: ["from": .string(sanitizePath(arguments[0])), "to": .string(sanitizePath(arguments[1]))],
-                               prefix: "Error moving secrets engine \(arguments[0]) to \(arguments[1]): ")
-        UI.output("Success! Finished moving secrets engine \(arguments[0]) to \(arguments[1])")
+        let response = try await ctx.call("POST", "sys/remount", body: ["from": .string(sanitizePath(arguments[0])), "to": .string(sanitizePath(arguments[1]))],
+                                          prefix: "Error moving secrets engine \(arguments[0]) to \(arguments[1]): ")
+        let id = VaultJSON(response.json).data["migration_id"]?.stringValue ?? ""
+        UI.output("Started moving secrets engine \(arguments[0]) to \(arguments[1]), with migration ID \(id)")
+        let status = try await ctx.call("GET", "sys/remount/status/" + id, prefix: "Error checking migration status: ")
+        let info = VaultJSON(status.json).data["migration_info"]?.objectValue ?? [:]
+        guard info["status"]?.stringValue == "success" else {
+            throw CLIFailure.server("Error moving secrets engine: migration \(id) \(info["status"]?.stringValue ?? "did not finish")")
+        }
+        UI.output("Success! Finished moving secrets engine \(arguments[0]) to \(arguments[1]), with migration ID \(id)")
     }
 }
 

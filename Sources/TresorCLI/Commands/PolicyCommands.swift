@@ -4,7 +4,7 @@ import TresorJSON
 
 struct PolicyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "policy", abstract: "Manage ACL policies.",
-        subcommands: [PolicyWrite.self, PolicyRead.self, PolicyList.self, PolicyDelete.self])
+        subcommands: [PolicyWrite.self, PolicyRead.self, PolicyList.self, PolicyDelete.self, PolicyFmt.self])
 }
 
 struct PolicyWrite: APICommand {

@@ -175,7 +175,7 @@ extension Core {
         }
         if operation == .help {
             let help = spec.synopsis.isEmpty ? "No help available for \(request.path)" : spec.synopsis
-            return CoreResponse(response: LogicalResponse(data: ["help": .string(help), "see_also": .null]), operation: operation,
+            return CoreResponse(response: .raw(status: 200, body: ["help": .string(help), "see_also": .null]), operation: operation,
                                 mountType: route.mount.type, requestID: request.id)
         }
         guard let handler else { throw TresorError.unsupportedOperation }

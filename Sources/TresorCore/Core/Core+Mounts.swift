@@ -137,5 +137,42 @@ extension Core {
             }
         }
     }
-}
 
+    /// Moves a mount to a new path; its data stays where it is (keyed by the mount's UUID).
+    public func remount(from rawFrom: String, to rawTo: String, transaction tx: RequestTransaction) async throws {
+        var from = try Self.normalizeMountPath(rawFrom)
+        var to = try Self.normalizeMountPath(rawTo)
+        let kind: BackendKind = from.hasPrefix("auth/") ? .auth : .secret
+        if kind == .auth {
+            guard to.hasPrefix("auth/") else { throw TresorError.badRequest("cannot move an auth method to a secrets engine path") }
+            from = String(from.dropFirst(5))
+            to = String(to.dropFirst(5))
+        }
+        if kind == .secret && (Self.protectedSecretMounts.contains(from) || to.hasPrefix("auth/") || Self.protectedSecretMounts.contains(where: { to.hasPrefix($0) })) {
+            throw TresorError.badRequest("cannot remount \"\(from)\" to \"\(to)\"")
+        }
+        var table = try await lockedTable(kind, tx)
+        guard let index = table.firstIndex(where: { $0.path == from }) else {
+            throw TresorError.badRequest("no secret engine mount at \(from)")
+        }
+        if let clash = table.first(where: { $0.path != from && (to.hasPrefix($0.path) || $0.path.hasPrefix(to)) }) {
+            throw TresorError.badRequest("path already in use at \(clash.path)")
+        }
+        // Leases name the old path; revoke them rather than strand them.
+        try await revokeLeases(prefix: table[index].routePath, force: false)
+        table[index].path = to
+        try await tx.putJSON(tablePath(kind), table)
+        let moved = table[index]
+        guard let backend = routes.route(forMountPath: from, kind: kind)?.backend else {
+            throw TresorError.internalError("mount \(from) has no backend")
+        }
+        tx.afterCommit { [weak self] in
+            self?.routeTable.withLock { current in
+                current = current.replacing { routes in
+                    routes.removeAll { $0.mount.uuid == moved.uuid }
+                    routes.append(RouteTable.Route(mount: moved, backend: backend))
+                }
+            }
+        }
+    }
+}

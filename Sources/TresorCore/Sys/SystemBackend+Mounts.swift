@@ -1,3 +1,22 @@
+import Foundation
+import Synchronization
+
+/// Remembers recent moves for `sys/remount/status`, in memory: a move is finished when answered.
+enum MigrationIDs {
+    private static let table = Mutex<[String: (String, String)]>([:])
+
+    static func record(from: String, to: String) -> String {
+        let id = UUID().uuidString.lowercased()
+        table.withLock { entries in
+            if entries.count > 1000 { entries.removeAll() }
+            entries[id] = (from, to)
+        }
+        return id
+    }
+
+    static func lookup(_ id: String) -> (String, String)? { table.withLock { $0[id] } }
+}
+
 /// sys/mounts and sys/auth: enabling, listing, reading, tuning and disabling engines and methods.
 extension SystemBackend {
     static func mountPaths(_ core: Core) -> [PathSpec] {
@@ -5,7 +24,29 @@ extension SystemBackend {
     }
 
     static func authPaths(_ core: Core) -> [PathSpec] {
-        tablePaths(core, prefix: "auth", kind: .auth)
+        tablePaths(core, prefix: "auth", kind: .auth) + remountPaths(core)
+    }
+
+    /// sys/remount: moves happen at once here; the status endpoint answers for clients that poll.
+    static func remountPaths(_ core: Core) -> [PathSpec] {
+        [
+            PathSpec("remount", fields: [FieldSpec("from", .string, required: true), FieldSpec("to", .string, required: true)], handlers: [
+                .update: { ctx, fields in
+                    let from = try fields.string("from"), to = try fields.string("to")
+                    try await core.remount(from: from, to: to, transaction: ctx.transaction)
+                    return LogicalResponse(data: ["migration_id": .string(MigrationIDs.record(from: from, to: to))])
+                },
+            ]),
+            PathSpec("remount/status/{migration_id}", handlers: [
+                .read: { ctx, _ in
+                    guard let (from, to) = MigrationIDs.lookup(ctx.capture("migration_id")) else { return nil }
+                    return LogicalResponse(data: [
+                        "migration_id": .string(ctx.capture("migration_id")),
+                        "migration_info": ["source_mount": .string(from), "target_mount": .string(to), "status": "success"],
+                    ])
+                },
+            ]),
+        ]
     }
 
     private static func tablePaths(_ core: Core, prefix: String, kind: BackendKind) -> [PathSpec] {
