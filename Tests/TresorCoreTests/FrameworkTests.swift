@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import TresorCore
 
@@ -55,5 +56,15 @@ import Testing
     @Test func jsonWriterEscapesLikeGo() {
         let text = String(decoding: JSONWriter.encode(["k": "<a&b>\n\"q\""]), as: UTF8.self)
         #expect(text == #"{"k":"\u003ca\u0026b\u003e\n\"q\""}"#)
+    }
+}
+
+@Suite struct FormattingTests {
+    @Test func goTimesAndHex() {
+        #expect(GoFormat.time(Date(timeIntervalSince1970: 0)) == "1970-01-01T00:00:00Z")
+        #expect(GoFormat.time(Date(timeIntervalSince1970: 1_795_447_570.5)) == "2026-11-23T15:26:10.5Z")
+        #expect(GoFormat.time(Date(timeIntervalSince1970: 1_000_000_000.25)) == "2001-09-09T01:46:40.25Z")
+        #expect([0x00, 0x0f, 0xa5, 0xff].hexString == "000fa5ff")
+        #expect([UInt8]().hexString == "")
     }
 }

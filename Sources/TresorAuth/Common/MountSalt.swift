@@ -16,7 +16,7 @@ enum MountSalt {
         }
         let key = SymmetricKey(data: salt!)
         return { value in
-            HMAC<SHA256>.authenticationCode(for: Array(value.utf8), using: key).map { String(format: "%02x", $0) }.joined()
+            HMAC<SHA256>.authenticationCode(for: Array(value.utf8), using: key).hexString
         }
     }
 }

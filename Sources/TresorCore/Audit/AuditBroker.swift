@@ -38,7 +38,7 @@ public final class AuditBroker: Sendable {
                 try await withDeadline(limit, failure: { AuditError("audit device write timed out after \(limit)") }) {
                     try await self.device.write(line)
                 }
-                let digest = SHA256.hash(data: line).map { String(format: "%02x", $0) }.joined()
+                let digest = SHA256.hash(data: line).hexString
                 lastHash.withLock { $0 = digest }
                 return true
             } catch {

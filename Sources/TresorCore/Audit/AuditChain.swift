@@ -14,7 +14,7 @@ public enum AuditChain {
     }
 
     public static func hash(_ line: some Collection<UInt8>) -> String {
-        SHA256.hash(data: Array(line)).map { String(format: "%02x", $0) }.joined()
+        SHA256.hash(data: Array(line)).hexString
     }
 
     public static func verify(_ contents: [UInt8]) -> Report {

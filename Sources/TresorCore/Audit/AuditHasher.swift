@@ -15,7 +15,7 @@ public struct AuditHasher: Sendable {
 
     public func hash(_ value: String) -> String {
         let mac = HMAC<SHA256>.authenticationCode(for: Array(value.utf8), using: key)
-        return "hmac-sha256:" + mac.map { String(format: "%02x", $0) }.joined()
+        return "hmac-sha256:" + mac.hexString
     }
 
     public func maybeHash(_ value: String) -> String {

@@ -11,7 +11,7 @@ extension Core {
     static let irrevocableAfter = 6
 
     static func tokenIndexKey(_ tokenHash: String, _ leaseID: String) -> String {
-        leaseTokenPrefix + tokenHash + "/" + SHA256.hash(data: Array(leaseID.utf8)).map { String(format: "%02x", $0) }.joined()
+        leaseTokenPrefix + tokenHash + "/" + SHA256.hash(data: Array(leaseID.utf8)).hexString
     }
 
     /// Leases the answer of a handler: stores the lease in the request's transaction and returns

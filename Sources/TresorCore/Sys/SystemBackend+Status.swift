@@ -96,7 +96,7 @@ extension SystemBackend {
                     let result = try await core.initialize(
                         shares: Int(try fields.int("secret_shares")), threshold: Int(try fields.int("secret_threshold")),
                         recoveryShares: Int(try fields.int("recovery_shares")), recoveryThreshold: Int(try fields.int("recovery_threshold")))
-                    let hex: ([[UInt8]]) -> JSONValue = { .array($0.map { .string($0.map { String(format: "%02x", $0) }.joined()) }) }
+                    let hex: ([[UInt8]]) -> JSONValue = { .array($0.map { .string($0.hexString) }) }
                     let base64: ([[UInt8]]) -> JSONValue = { .array($0.map { .string(Data($0).base64EncodedString()) }) }
                     var body: [String: JSONValue] = [
                         "keys": hex(result.keys),

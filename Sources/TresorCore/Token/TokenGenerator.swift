@@ -29,7 +29,7 @@ public struct TokenCrypto: Sendable {
     /// HMAC-SHA256 under the server's salt: what storage keys tokens by.
     public func hash(_ value: String) -> String {
         let mac = HMAC<SHA256>.authenticationCode(for: Array(value.utf8), using: salt)
-        return mac.map { String(format: "%02x", $0) }.joined()
+        return mac.hexString
     }
 
     /// Constant-time comparison for secrets held in memory.

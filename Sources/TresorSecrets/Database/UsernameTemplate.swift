@@ -20,7 +20,7 @@ enum UsernameTemplate {
             guard args.count == 2, case .int(let length) = args[0], length >= 0 else { throw GoTemplate.Error("truncate_sha256 needs a length and a string") }
             let text = args[1].text
             guard text.count > length else { return .string(text) }
-            let digest = SHA256.hash(data: Array(text.utf8)).map { String(format: "%02x", $0) }.joined()
+            let digest = SHA256.hash(data: Array(text.utf8)).hexString
             return .string(String(text.prefix(max(0, length - 64))) + digest.prefix(length))
         },
         "uppercase": { args in .string(args.last?.text.uppercased() ?? "") },
@@ -36,7 +36,7 @@ enum UsernameTemplate {
         "unix_time": { _ in .int(Int(Date().timeIntervalSince1970)) },
         "unix_time_millis": { _ in .int(Int(Date().timeIntervalSince1970 * 1000)) },
         "uuid": { _ in .string(UUID().uuidString.lowercased()) },
-        "sha256": { args in .string(SHA256.hash(data: Array((args.last?.text ?? "").utf8)).map { String(format: "%02x", $0) }.joined()) },
+        "sha256": { args in .string(SHA256.hash(data: Array((args.last?.text ?? "").utf8)).hexString) },
         "base64": { args in .string(Data((args.last?.text ?? "").utf8).base64EncodedString()) },
     ]
 

@@ -21,7 +21,7 @@ struct KVv2Backend: LogicalBackend {
     static func metadataKey(_ path: String) -> String { "metadata/" + path }
 
     static func versionKey(_ path: String, _ version: Int64) -> String {
-        let digest = SHA256.hash(data: Array(path.utf8)).map { String(format: "%02x", $0) }.joined()
+        let digest = SHA256.hash(data: Array(path.utf8)).hexString
         return "versions/\(digest)/\(version)"
     }
 
