@@ -15,10 +15,7 @@ struct KVMetadataGet: APICommand {
     @Argument var arguments: [String] = []
 
     func execute(_ ctx: CLIContext) async throws {
-        try expectArguments(arguments, 1)
-        let target = try await KVTarget.resolve(arguments[0], mountFlag: mount, ctx: ctx)
-        guard target.version == 2 else { throw CLIFailure.local("Metadata not supported on KV Version 1") }
-        let path = target.api("metadata")
+        let path = try await KVTarget.metadataPath(arguments, mountFlag: mount, ctx: ctx)
         let response = try await ctx.call("GET", path, prefix: "Error reading \(path): ")
         guard response.status != 404, let json = response.json else { throw CLIFailure.server("No value found at \(path)") }
         guard ctx.format == "table", ctx.field == nil else { return try Printer(format: ctx.format, field: ctx.field).secret(json) }
@@ -49,9 +46,7 @@ struct KVMetadataPut: APICommand {
     @Argument var arguments: [String] = []
 
     func execute(_ ctx: CLIContext) async throws {
-        try expectArguments(arguments, 1)
-        let target = try await KVTarget.resolve(arguments[0], mountFlag: mount, ctx: ctx)
-        guard target.version == 2 else { throw CLIFailure.local("Metadata not supported on KV Version 1") }
+        let path = try await KVTarget.metadataPath(arguments, mountFlag: mount, ctx: ctx)
         var body: [String: JSONValue] = [:]
         if let maxVersions { body["max_versions"] = .int(Int64(maxVersions)) }
         if let casRequired { body["cas_required"] = .bool(casRequired) }
@@ -64,7 +59,6 @@ struct KVMetadataPut: APICommand {
             }
             body["custom_metadata"] = .object(map)
         }
-        let path = target.api("metadata")
         _ = try await ctx.call("PUT", path, body: .object(body), prefix: "Error writing data to \(path): ")
         if ctx.format == "table" { UI.output("Success! Data written to: \(path)") }
     }
@@ -78,11 +72,18 @@ struct KVMetadataDelete: APICommand {
     @Argument var arguments: [String] = []
 
     func execute(_ ctx: CLIContext) async throws {
-        try expectArguments(arguments, 1)
-        let target = try await KVTarget.resolve(arguments[0], mountFlag: mount, ctx: ctx)
-        guard target.version == 2 else { throw CLIFailure.local("Metadata not supported on KV Version 1") }
-        let path = target.api("metadata")
+        let path = try await KVTarget.metadataPath(arguments, mountFlag: mount, ctx: ctx)
         _ = try await ctx.call("DELETE", path, prefix: "Error deleting \(path): ")
         UI.output("Success! Data deleted (if it existed) at: \(path)")
+    }
+}
+
+extension KVTarget {
+    /// The metadata path of the one secret named in `arguments`; metadata exists on v2 only.
+    static func metadataPath(_ arguments: [String], mountFlag: String?, ctx: CLIContext) async throws -> String {
+        try expectArguments(arguments, 1)
+        let target = try await resolve(arguments[0], mountFlag: mountFlag, ctx: ctx)
+        guard target.version == 2 else { throw CLIFailure.local("Metadata not supported on KV Version 1") }
+        return target.api("metadata")
     }
 }

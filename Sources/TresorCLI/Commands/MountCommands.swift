@@ -37,6 +37,27 @@ struct MountOptions: ParsableArguments {
     }
 }
 
+/// What `secrets` and `auth` share: the API paths differ, the steps do not.
+enum MountActions {
+    static func enable(_ arguments: [String], mount: MountOptions, api: String, prefix: (String) -> String,
+                       success: (String, String) -> String, ctx: CLIContext) async throws {
+        try expectArguments(arguments, 1)
+        let type = arguments[0]
+        var path = sanitizePath(mount.path ?? type)
+        if path.hasSuffix("/") { path.removeLast() }
+        _ = try await ctx.call("POST", api + path, body: try mount.body(type: type), prefix: prefix(type))
+        UI.output(success(type, path))
+    }
+
+    static func disable(_ arguments: [String], api: String, prefix: (String) -> String, success: (String) -> String, ctx: CLIContext) async throws {
+        try expectArguments(arguments, 1)
+        var path = sanitizePath(arguments[0])
+        if path.hasSuffix("/") { path.removeLast() }
+        _ = try await ctx.call("DELETE", api + path, prefix: prefix(path))
+        UI.output(success(path))
+    }
+}
+
 struct SecretsEnable: APICommand {
     static let configuration = CommandConfiguration(commandName: "enable", abstract: "Enable a secrets engine.",
         discussion: "Example:\n  tresor secrets enable -path=kv kv-v2\n  tresor secrets enable database")
@@ -45,12 +66,8 @@ struct SecretsEnable: APICommand {
     @Argument var arguments: [String] = []
 
     func execute(_ ctx: CLIContext) async throws {
-        try expectArguments(arguments, 1)
-        let type = arguments[0]
-        var path = sanitizePath(mount.path ?? type)
-        if path.hasSuffix("/") { path.removeLast() }
-        _ = try await ctx.call("POST", "sys/mounts/" + path, body: try mount.body(type: type), prefix: "Error enabling: ")
-        UI.output("Success! Enabled the \(type) secrets engine at: \(path)/")
+        try await MountActions.enable(arguments, mount: mount, api: "sys/mounts/", prefix: { _ in "Error enabling: " },
+                                      success: { "Success! Enabled the \($0) secrets engine at: \($1)/" }, ctx: ctx)
     }
 }
 
@@ -61,11 +78,8 @@ struct SecretsDisable: APICommand {
     @Argument var arguments: [String] = []
 
     func execute(_ ctx: CLIContext) async throws {
-        try expectArguments(arguments, 1)
-        var path = sanitizePath(arguments[0])
-        if path.hasSuffix("/") { path.removeLast() }
-        _ = try await ctx.call("DELETE", "sys/mounts/" + path, prefix: "Error disabling secrets engine at \(path)/: ")
-        UI.output("Success! Disabled the secrets engine (if it existed) at: \(path)/")
+        try await MountActions.disable(arguments, api: "sys/mounts/", prefix: { "Error disabling secrets engine at \($0)/: " },
+                                       success: { "Success! Disabled the secrets engine (if it existed) at: \($0)/" }, ctx: ctx)
     }
 }
 
@@ -151,12 +165,8 @@ struct AuthEnable: APICommand {
     @Argument var arguments: [String] = []
 
     func execute(_ ctx: CLIContext) async throws {
-        try expectArguments(arguments, 1)
-        let type = arguments[0]
-        var path = sanitizePath(mount.path ?? type)
-        if path.hasSuffix("/") { path.removeLast() }
-        _ = try await ctx.call("POST", "sys/auth/" + path, body: try mount.body(type: type), prefix: "Error enabling \(type) auth: ")
-        UI.output("Success! Enabled \(type) auth method at: \(path)/")
+        try await MountActions.enable(arguments, mount: mount, api: "sys/auth/", prefix: { "Error enabling \($0) auth: " },
+                                      success: { "Success! Enabled \($0) auth method at: \($1)/" }, ctx: ctx)
     }
 }
 
@@ -167,11 +177,8 @@ struct AuthDisable: APICommand {
     @Argument var arguments: [String] = []
 
     func execute(_ ctx: CLIContext) async throws {
-        try expectArguments(arguments, 1)
-        var path = sanitizePath(arguments[0])
-        if path.hasSuffix("/") { path.removeLast() }
-        _ = try await ctx.call("DELETE", "sys/auth/" + path, prefix: "Error disabling auth method at \(path): ")
-        UI.output("Success! Disabled the auth method (if it existed) at: \(path)/")
+        try await MountActions.disable(arguments, api: "sys/auth/", prefix: { "Error disabling auth method at \($0): " },
+                                       success: { "Success! Disabled the auth method (if it existed) at: \($0)/" }, ctx: ctx)
     }
 }
 
