@@ -19,10 +19,7 @@ struct KVTarget {
     static func resolve(_ raw: String, mountFlag: String?, ctx: CLIContext) async throws -> KVTarget {
         let path = sanitizePath(raw)
         let lookup = mountFlag.map { sanitizePath($0) } ?? path
-        let response: VaultClient_Response
-        do {
-            response = try await ctx.call("GET", "sys/internal/ui/mounts/" + lookup)
-        }
+        let response = try await ctx.call("GET", "sys/internal/ui/mounts/" + lookup)
         if response.status == 404 {
             // An old server without the preflight endpoint: treat the path as KV v1.
             return KVTarget(mount: "", relative: path, version: 1)
@@ -31,13 +28,8 @@ struct KVTarget {
         var mount = data["path"]?.stringValue ?? ""
         if !mount.hasSuffix("/") && !mount.isEmpty { mount += "/" }
         let version = data["options"]?.objectValue?["version"]?.stringValue == "2" ? 2 : 1
-        var relative: String
-        if let mountFlag {
-            relative = path
-            _ = mountFlag
-        } else {
-            relative = path.hasPrefix(mount) ? String(path.dropFirst(mount.count)) : path
-        }
+        // With -mount the argument is already relative to the mount.
+        var relative = mountFlag != nil || !path.hasPrefix(mount) ? path : String(path.dropFirst(mount.count))
         if relative.hasPrefix("/") { relative.removeFirst() }
         return KVTarget(mount: mount, relative: relative, version: version)
     }
@@ -47,8 +39,6 @@ struct KVTarget {
         version == 2 ? mount + segment + "/" + relative : mount + relative
     }
 }
-
-typealias VaultClient_Response = VaultClient.Response
 
 struct KVPut: APICommand {
     static let configuration = CommandConfiguration(commandName: "put", abstract: "Set or update data in the KV store.",

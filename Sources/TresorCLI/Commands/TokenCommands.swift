@@ -54,7 +54,7 @@ struct TokenLookup: APICommand {
     @Argument var arguments: [String] = []
 
     func execute(_ ctx: CLIContext) async throws {
-        let response: VaultClient_Response
+        let response: VaultClient.Response
         if arguments.isEmpty {
             response = try await ctx.call("GET", "auth/token/lookup-self", prefix: "Error looking up token: ")
         } else if accessor {
@@ -76,7 +76,7 @@ struct TokenRenew: APICommand {
     func execute(_ ctx: CLIContext) async throws {
         var body: [String: JSONValue] = [:]
         if let increment { body["increment"] = .string(increment) }
-        let response: VaultClient_Response
+        let response: VaultClient.Response
         if let token = arguments.first {
             body["token"] = .string(token)
             response = try await ctx.call("PUT", "auth/token/renew", body: .object(body), prefix: "Error renewing token: ")
@@ -119,7 +119,7 @@ struct TokenCapabilities: APICommand {
     @Argument var arguments: [String] = []
 
     func execute(_ ctx: CLIContext) async throws {
-        let response: VaultClient_Response
+        let response: VaultClient.Response
         switch arguments.count {
         case 1:
             response = try await ctx.call("POST", "sys/capabilities-self", body: ["path": .string(arguments[0])], prefix: "Error listing capabilities: ")
