@@ -224,6 +224,15 @@ def test_tls_listener(workdir):
         assert client.sys.read_health_status(method="GET")["initialized"] is True
         with pytest.raises(requests.exceptions.SSLError):
             requests.get(server.addr + "/v1/sys/health", timeout=5)
+        # The tresor CLI verifies with VAULT_CACERT / -ca-cert too, and refuses an unknown CA.
+        env = dict(os.environ, HOME=str(workdir), VAULT_ADDR=server.addr, VAULT_TOKEN=init["root_token"])
+        env.pop("VAULT_CACERT", None)
+        ok_cli = subprocess.run([TRESOR_BIN, "status", f"-ca-cert={tls[2]}"], capture_output=True, text=True, env=env, timeout=30)
+        assert ok_cli.returncode == 0, ok_cli.stderr
+        refused = subprocess.run([TRESOR_BIN, "status"], capture_output=True, text=True, env=env, timeout=30)
+        assert refused.returncode == 1 and "Error checking seal status" in refused.stderr
+        skipped = subprocess.run([TRESOR_BIN, "status", "-tls-skip-verify"], capture_output=True, text=True, env=env, timeout=30)
+        assert skipped.returncode == 0
     finally:
         server.stop()
 
