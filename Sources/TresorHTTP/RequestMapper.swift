@@ -80,8 +80,7 @@ public enum RequestMapper {
         guard raw.hasPrefix("/v1/") else {
             throw TresorError.notFound
         }
-        let encoded = String(raw.dropFirst(4))
-        guard let decoded = encoded.removingPercentEncoding else {
+        guard let decoded = PercentDecoding.decode(raw.dropFirst(4)) else {
             throw .badRequest("invalid path: malformed percent-encoding")
         }
         if decoded.contains("\0") {
@@ -89,7 +88,8 @@ public enum RequestMapper {
         }
         // A combining mark after "/" fuses with it into one Character; matching by Character and
         // storing by bytes would then disagree about where segments are. Such paths are refused.
-        if decoded.utf8.lazy.filter({ $0 == UInt8(ascii: "/") }).count != decoded.lazy.filter({ $0 == "/" }).count {
+        if !decoded.utf8.allSatisfy({ $0 < 0x80 }),
+           decoded.utf8.lazy.filter({ $0 == UInt8(ascii: "/") }).count != decoded.lazy.filter({ $0 == "/" }).count {
             throw .badRequest("invalid path: a path segment may not begin with a combining character")
         }
         let segments = decoded.split(separator: "/", omittingEmptySubsequences: false)
@@ -132,9 +132,7 @@ public enum RequestMapper {
         var items: [String: String] = [:]
         for pair in query.split(separator: "&") {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            let decode: (Substring) -> String = {
-                String($0).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String($0)
-            }
+            let decode: (Substring) -> String = { PercentDecoding.decode($0, plusAsSpace: true) ?? String($0) }
             let key = decode(parts[0])
             guard !key.isEmpty else { continue }
             // First value wins, as Go's url.Values.Get does.

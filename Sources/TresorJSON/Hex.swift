@@ -1,14 +1,20 @@
 /// Lower-case hex without Foundation's format strings, which cost a varargs formatter per byte on
-/// the request path (token hashes, KV version keys).
+/// the request path (token hashes, KV version keys). Inlinable so callers in other modules get a
+/// specialised loop instead of a generic iterator.
 extension Sequence where Element == UInt8 {
+    @inlinable
     public var hexString: String {
-        let digits: [UInt8] = Array("0123456789abcdef".utf8)
         var out: [UInt8] = []
         out.reserveCapacity(underestimatedCount * 2)
         for byte in self {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0F)])
+            out.append(hexDigit(byte >> 4))
+            out.append(hexDigit(byte & 0x0F))
         }
         return String(decoding: out, as: UTF8.self)
     }
+}
+
+@inlinable
+func hexDigit(_ nibble: UInt8) -> UInt8 {
+    nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
 }

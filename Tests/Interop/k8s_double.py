@@ -38,17 +38,22 @@ class KubernetesDouble:
         double = self
 
         class Handler(BaseHTTPRequestHandler):
+            # Keep-alive, as a real API server offers; every reply has a Content-Length.
+            protocol_version = "HTTP/1.1"
+
             def log_message(self, *args):
                 pass
 
             def do_POST(self):
+                # Read the whole body first, so an early refusal leaves the connection usable.
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 if self.path != "/apis/authentication.k8s.io/v1/tokenreviews":
                     return self.reply(404, {"kind": "Status", "status": "Failure", "reason": "NotFound", "code": 404})
                 caller = self.headers.get("Authorization", "")
                 if not caller.startswith("Bearer ") or double.authenticate(caller[7:]) is None:
                     return self.reply(401, {"kind": "Status", "apiVersion": "v1", "status": "Failure",
                                             "message": "Unauthorized", "reason": "Unauthorized", "code": 401})
-                review = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
+                review = json.loads(body)
                 double.reviews.append(review)
                 # The URL names the kind; clients may leave apiVersion and kind out, as the API server allows.
                 if review.get("kind", "TokenReview") != "TokenReview" or "spec" not in review:

@@ -68,3 +68,19 @@ import Testing
         #expect([UInt8]().hexString == "")
     }
 }
+
+@Suite struct RandomUUIDTests {
+    @Test func versionFourLowerCaseAndUnique() throws {
+        var seen = Set<String>()
+        for _ in 0..<1000 {
+            let id = RandomUUID.string()
+            let groups = id.split(separator: "-", omittingEmptySubsequences: false)
+            #expect(groups.map(\.count) == [8, 4, 4, 4, 12])
+            #expect(id.allSatisfy { "0123456789abcdef-".contains($0) })
+            #expect(groups[2].first == "4")
+            #expect("89ab".contains(try #require(groups[3].first)))
+            seen.insert(id)
+        }
+        #expect(seen.count == 1000)
+    }
+}

@@ -61,3 +61,21 @@ import TresorCore
         #expect(request.operation == .help && !request.isWrite)
     }
 }
+
+@Suite struct PercentDecodingTests {
+    @Test func decodesEscapesAndKeepsPlainText() {
+        #expect(PercentDecoding.decode("secret/data/a%20b") == "secret/data/a b")
+        #expect(PercentDecoding.decode("caf%C3%A9%2Fx") == "café/x")
+        #expect(PercentDecoding.decode("plain/path") == "plain/path")
+        #expect(PercentDecoding.decode("a+b") == "a+b")
+        #expect(PercentDecoding.decode("a+b%2B", plusAsSpace: true) == "a b+")
+    }
+
+    @Test func refusesMalformedEscapesAndInvalidUTF8() {
+        #expect(PercentDecoding.decode("%") == nil)
+        #expect(PercentDecoding.decode("%4") == nil)
+        #expect(PercentDecoding.decode("%zz") == nil)
+        #expect(PercentDecoding.decode("%FF%FE") == nil)
+        #expect(PercentDecoding.decode("%C3") == nil)
+    }
+}

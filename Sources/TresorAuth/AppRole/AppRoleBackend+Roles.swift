@@ -74,7 +74,7 @@ extension AppRoleBackend {
         }
         let requestedID = try fields.string("role_id")
         if role.roleID.isEmpty || (!requestedID.isEmpty && requestedID != role.roleID) {
-            try await setRoleID(ctx.storage, name: name, role: &role, to: requestedID.isEmpty ? UUID().uuidString.lowercased() : requestedID)
+            try await setRoleID(ctx.storage, name: name, role: &role, to: requestedID.isEmpty ? RandomUUID.string() : requestedID)
         }
         try await ctx.storage.putJSON("role/" + name, role)
         return nil

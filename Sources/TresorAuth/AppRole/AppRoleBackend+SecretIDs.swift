@@ -91,12 +91,12 @@ extension AppRoleBackend {
             guard requested >= 0 else { throw TresorError.badRequest("num_uses cannot be negative") }
             uses = role.secretIDNumUses > 0 && (requested == 0 || requested > role.secretIDNumUses) ? role.secretIDNumUses : requested
         }
-        let secret = custom ?? UUID().uuidString.lowercased()
+        let secret = custom ?? RandomUUID.string()
         let key = "secret-id/\(hmac(name))/\(hmac(secret))"
         await ctx.storage.lock(key)
         if try await ctx.storage.get(key) != nil { throw TresorError.badRequest("secret_id already exists") }
         let now = Date()
-        let entry = SecretID(accessor: UUID().uuidString.lowercased(), creationTime: now,
+        let entry = SecretID(accessor: RandomUUID.string(), creationTime: now,
                              expirationTime: ttl > 0 ? now.addingTimeInterval(TimeInterval(ttl)) : nil,
                              lastUpdatedTime: now, numUses: uses, ttl: ttl, metadata: metadata, cidrs: cidrs, tokenBoundCIDRs: tokenCIDRs)
         try await ctx.storage.putJSON(key, entry)

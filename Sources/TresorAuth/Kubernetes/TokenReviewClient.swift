@@ -34,15 +34,19 @@ final class TokenReviewClient: Sendable {
         var configuration = HTTPClient.Configuration(tlsConfiguration: tls)
         configuration.timeout = .init(connect: .seconds(5), read: .seconds(10))
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
-        return clients.withLock { table in
-            if let raced = table[caPEM] {
-                try? client.syncShutdown()
-                return raced
+        let (chosen, retired) = clients.withLock { table -> (HTTPClient, [HTTPClient]) in
+            if let raced = table[caPEM] { return (raced, [client]) }
+            var retired: [HTTPClient] = []
+            if table.count > 8 {
+                retired = Array(table.values)
+                table.removeAll()
             }
-            if table.count > 8 { table.removeAll() }
             table[caPEM] = client
-            return client
+            return (client, retired)
         }
+        // Never a blocking shutdown: this may run on an event loop thread.
+        for old in retired { Task { try? await old.shutdown() } }
+        return chosen
     }
 
     func review(jwt: String, audiences: [String], config: KubernetesConfig, bearer: String) async throws -> Review {

@@ -35,6 +35,7 @@ public final class Core: Sendable {
     /// Set by `sys/seal`: an auto seal must not undo an operator's decision.
     let operatorSealed = Mutex(false)
     private let expiryTask = Mutex<Task<Void, Never>?>(nil)
+    private let knownSealConfig = Mutex<SealConfig?>(nil)
 
     public init(physical: PhysicalBackend, registry: BackendRegistry, storageType: String = "inmem",
                 autoSeal: AutoSeal? = nil, clusterName: String? = nil, ttl: TTLDefaults = .vault,
@@ -56,7 +57,7 @@ public final class Core: Sendable {
         self.storageType = storageType
         self.logger = logger
         self.clusterName = clusterName ?? ("tresor-cluster-" + TokenCrypto.randomString(8).lowercased())
-        self.clusterID = UUID().uuidString.lowercased()
+        self.clusterID = RandomUUID.string()
         tokens.addRevocationHook { [weak self] entry, storage in
             try await self?.revokeLeases(ownedBy: entry, storage: storage)
             try await self?.destroyCubbyhole(of: entry, storage: storage)
@@ -70,8 +71,12 @@ public final class Core: Sendable {
     // MARK: seal
 
     public func sealConfig() async throws -> SealConfig? {
+        // Once written it never changes (there is no rekey), and every health check asks.
+        if let known = knownSealConfig.withLock({ $0 }) { return known }
         guard let bytes = try await physical.get(Self.sealConfigPath) else { return nil }
-        return try JSONValue.decodeStored(SealConfig.self, from: bytes)
+        let config = try JSONValue.decodeStored(SealConfig.self, from: bytes)
+        knownSealConfig.withLock { $0 = config }
+        return config
     }
 
     public var isSealed: Bool { barrier.isSealed }

@@ -34,7 +34,7 @@ public struct MountEntry: Codable, Sendable, Equatable {
         self.path = path
         self.type = type
         self.description = description
-        self.uuid = UUID().uuidString.lowercased()
+        self.uuid = RandomUUID.string()
         self.accessor = "\(kind == .auth ? "auth_" : "")\(type)_\(TokenCrypto.randomString(8).lowercased())"
         self.config = config
         self.options = options

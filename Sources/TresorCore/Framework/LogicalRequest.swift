@@ -14,7 +14,7 @@ public struct LogicalRequest: Sendable {
     /// Headers a backend may need (none yet beyond content negotiation), lower-cased names.
     public var headers: [String: String]
 
-    public init(id: String = UUID().uuidString.lowercased(), operation: LogicalOperation, path: String,
+    public init(id: String = RandomUUID.string(), operation: LogicalOperation, path: String,
                 data: [String: JSONValue] = [:], clientToken: String = "", remoteAddress: String? = nil,
                 isWrite: Bool = false, headers: [String: String] = [:]) {
         self.id = id

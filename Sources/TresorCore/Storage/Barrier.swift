@@ -20,8 +20,16 @@ public final class Barrier: Sendable {
     /// Values encrypted under the active term since start, as key-status reports.
     public var encryptionCount: Int64 { encryptions.load(ordering: .relaxed) }
 
-    public init(physical: PhysicalBackend) {
+    /// Decrypted hot values; bounded, emptied on seal. Only the active node serves requests, and
+    /// every write to storage passes through `commit` here, so invalidation sees them all.
+    let cache: DocumentCache
+
+    /// Vault's `cache_size` default: the number of values kept decrypted in memory.
+    public static let defaultCacheSize = 131_072
+
+    public init(physical: PhysicalBackend, cacheSize: Int = Barrier.defaultCacheSize) {
         self.physical = physical
+        self.cache = DocumentCache(capacity: cacheSize)
     }
 
     public var isSealed: Bool { keyring.withLock { $0 == nil } }
@@ -48,6 +56,7 @@ public final class Barrier: Sendable {
         }
         let plain = try Self.open(blob, path: Self.keyringPath) { _ in rootKey }
         let ring = try Keyring(serialized: plain)
+        cache.removeAll()
         keyring.withLock { $0 = ring }
         self.rootKey.withLock { $0 = rootKey }
     }
@@ -55,6 +64,7 @@ public final class Barrier: Sendable {
     public func seal() {
         keyring.withLock { $0 = nil }
         rootKey.withLock { $0 = nil }
+        cache.removeAll()
     }
 
     private let rotation = KeyLockTable(shardCount: 1)
@@ -74,9 +84,32 @@ public final class Barrier: Sendable {
     // MARK: values
 
     public func get(_ key: String) async throws -> [UInt8]? {
+        try await entry(key).bytes
+    }
+
+    /// The stored document at `key`, decoded once and then served from the cache until it changes.
+    public func document<T: Decodable & Sendable>(_ key: String, as type: T.Type) async throws -> T? {
+        let found = try await entry(key)
+        guard let bytes = found.bytes else { return nil }
+        if found.decodedType == ObjectIdentifier(T.self), let value = found.decoded as? T { return value }
+        let value = try JSONValue.decodeStored(T.self, from: bytes)
+        cache.attach(key, decoded: value, to: found)
+        return value
+    }
+
+    private func entry(_ key: String) async throws -> DocumentCache.Entry {
         guard let ring = currentKeyring else { throw TresorError.sealed }
-        guard let blob = try await physical.get(key) else { return nil }
-        return try Self.open(blob, path: key) { ring.terms[$0]?.key }
+        let epoch: UInt64
+        switch cache.lookup(key) {
+        case .hit(let entry): return entry
+        case .miss(let since): epoch = since
+        }
+        var entry = DocumentCache.Entry()
+        if let blob = try await physical.get(key) {
+            entry.bytes = try Self.open(blob, path: key) { ring.terms[$0]?.key }
+        }
+        cache.fill(key, entry, epoch: epoch)
+        return entry
     }
 
     public func list(prefix: String) async throws -> [String] {
@@ -96,6 +129,8 @@ public final class Barrier: Sendable {
                 return op
             }
         }
+        // Invalidate even when the commit fails: it may have reached storage before failing.
+        defer { cache.invalidate(operations.lazy.map(\.key)) }
         try await physical.commit(encrypted)
     }
 

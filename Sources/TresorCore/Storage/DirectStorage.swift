@@ -10,6 +10,9 @@ public struct DirectStorage: Storage {
     }
 
     public func get(_ key: String) async throws -> [UInt8]? { try await barrier.get(key) }
+    public func document<T: Decodable & Sendable>(_ key: String, as type: T.Type) async throws -> T? {
+        try await barrier.document(key, as: type)
+    }
     public func put(_ key: String, _ value: [UInt8]) async throws { try await barrier.put(key, value) }
     public func delete(_ key: String) async throws { try await barrier.delete(key) }
     public func list(_ prefix: String) async throws -> [String] { try await barrier.list(prefix: prefix) }

@@ -27,6 +27,13 @@ public final class RequestTransaction: Storage {
         return try await barrier.get(key)
     }
 
+    public func document<T: Decodable & Sendable>(_ key: String, as type: T.Type) async throws -> T? {
+        if let buffered = state.withLock({ $0.pending[key] }) {
+            return try buffered.map { try JSONValue.decodeStored(T.self, from: $0) }
+        }
+        return try await barrier.document(key, as: type)
+    }
+
     public func put(_ key: String, _ value: [UInt8]) async throws {
         record(key, value)
     }

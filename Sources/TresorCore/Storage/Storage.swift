@@ -2,6 +2,8 @@
 /// transaction. Writes become visible to others only when the request commits.
 public protocol Storage: Sendable {
     func get(_ key: String) async throws -> [UInt8]?
+    /// The JSON document at `key`, decoded; implementations may serve it from a cache.
+    func document<T: Decodable & Sendable>(_ key: String, as type: T.Type) async throws -> T?
     func put(_ key: String, _ value: [UInt8]) async throws
     func delete(_ key: String) async throws
     /// Direct children of `prefix` (folders end in "/"), sorted.
@@ -14,9 +16,13 @@ public protocol Storage: Sendable {
 }
 
 extension Storage {
-    public func getJSON<T: Decodable>(_ key: String, as type: T.Type) async throws -> T? {
+    public func document<T: Decodable & Sendable>(_ key: String, as type: T.Type) async throws -> T? {
         guard let bytes = try await get(key) else { return nil }
         return try JSONValue.decodeStored(T.self, from: bytes)
+    }
+
+    public func getJSON<T: Decodable & Sendable>(_ key: String, as type: T.Type) async throws -> T? {
+        try await document(key, as: type)
     }
 
     public func putJSON<T: Encodable>(_ key: String, _ value: T) async throws {
@@ -48,6 +54,9 @@ public struct StorageView: Storage {
     }
 
     public func get(_ key: String) async throws -> [UInt8]? { try await base.get(prefix + key) }
+    public func document<T: Decodable & Sendable>(_ key: String, as type: T.Type) async throws -> T? {
+        try await base.document(prefix + key, as: type)
+    }
     public func put(_ key: String, _ value: [UInt8]) async throws { try await base.put(prefix + key, value) }
     public func delete(_ key: String) async throws { try await base.delete(prefix + key) }
     public func list(_ prefix: String) async throws -> [String] { try await base.list(self.prefix + prefix) }

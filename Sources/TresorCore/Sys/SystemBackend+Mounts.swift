@@ -6,7 +6,7 @@ enum MigrationIDs {
     private static let table = Mutex<[String: (String, String)]>([:])
 
     static func record(from: String, to: String) -> String {
-        let id = UUID().uuidString.lowercased()
+        let id = RandomUUID.string()
         table.withLock { entries in
             if entries.count > 1000 { entries.removeAll() }
             entries[id] = (from, to)

@@ -191,8 +191,7 @@ public final class TokenStore: Sendable {
         let key = Self.idPrefix + entry.id
         await locks.acquire(key)
         defer { locks.release(key) }
-        guard let bytes = try await barrier.get(key),
-              var current = try? JSONValue.decodeStored(TokenEntry.self, from: bytes),
+        guard var current = try? await barrier.document(key, as: TokenEntry.self),
               current.numUses > 0 else { return nil }
         current.numUses -= 1
         if current.numUses == 0 {

@@ -35,7 +35,7 @@ enum UsernameTemplate {
         },
         "unix_time": { _ in .int(Int(Date().timeIntervalSince1970)) },
         "unix_time_millis": { _ in .int(Int(Date().timeIntervalSince1970 * 1000)) },
-        "uuid": { _ in .string(UUID().uuidString.lowercased()) },
+        "uuid": { _ in .string(RandomUUID.string()) },
         "sha256": { args in .string(SHA256.hash(data: Array((args.last?.text ?? "").utf8)).hexString) },
         "base64": { args in .string(Data((args.last?.text ?? "").utf8).base64EncodedString()) },
     ]
