@@ -11,45 +11,140 @@ public final class AuditBroker: Sendable {
     final class Active: Sendable {
         let config: AuditDeviceConfig
         let device: AuditDevice
+        let inline: InlineAuditDevice?
         let format: AuditFormat
         let hasher: AuditHasher
-        let timeout: Duration
-        /// Serialises writes so lines and the hash chain stay in order.
-        let order = KeyLockTable(shardCount: 1)
-        let lastHash = Mutex<String>("")
+        /// Lines formatted but not yet written, the requests waiting on them, and the outcome
+        /// of recent writes. Formatting (HMACs, JSON) happens in parallel in each request; only
+        /// the hash chain and the write itself are serial.
+        private let queue = Mutex(Queue())
+        /// Keeps a reopen from interleaving with a write.
+        private let deviceLock = KeyLockTable(shardCount: 1)
+
+        private struct Queue {
+            /// JSON objects without `prev_hash`; the writer chains them in order.
+            var pending: [[UInt8]] = []
+            /// Sequence number of the last line queued, and of the last one with an outcome.
+            var queued: UInt64 = 0
+            var settled: UInt64 = 0
+            /// Recent batches that failed to write; their requests fail closed.
+            var failed: [ClosedRange<UInt64>] = []
+            var waiters: [UInt64: CheckedContinuation<Bool, Never>] = [:]
+            /// Whether some request is writing a batch right now.
+            var writing = false
+            var lastHash = ""
+
+            func outcome(of sequence: UInt64) -> Bool? {
+                guard settled >= sequence else { return nil }
+                return !failed.contains { $0.contains(sequence) }
+            }
+        }
 
         init(config: AuditDeviceConfig, device: AuditDevice, salt: [UInt8]) {
             self.config = config
             self.device = device
+            self.inline = device as? InlineAuditDevice
             self.format = AuditFormat(options: config.options, salt: salt)
             self.hasher = AuditHasher(salt: salt)
-            let seconds = Int(config.options["write_timeout_seconds"] ?? "") ?? 2
-            self.timeout = .seconds(max(1, seconds))
         }
 
+        /// Devices that may block (sockets) use group commit: a request queues its line; if no write is under way it writes
+        /// everything queued so far itself, otherwise it waits for the write that takes its
+        /// line. Either way it returns that write's outcome, so a lost line fails its request.
         func record(_ event: AuditEvent) async -> Bool {
-            await order.acquire("line")
-            defer { order.release("line") }
-            var entry = format.entry(event)
-            entry["prev_hash"] = .string(lastHash.withLock { $0 })
-            let line = JSONWriter.encode(.object(entry))
-            do {
-                let limit = timeout
-                try await withDeadline(limit, failure: { AuditError("audit device write timed out after \(limit)") }) {
-                    try await self.device.write(line)
+            let body = JSONWriter.encode(.object(format.entry(event)))
+            if let inline {
+                // A local file: chain and write under the lock, with no suspension at all. A
+                // file write is a short system call, cheaper than parking requests and waking
+                // them (measured: a third of KV read throughput lost instead of two thirds).
+                return queue.withLock { queue in
+                    let line = Self.chain(body, after: queue.lastHash)
+                    do {
+                        try inline.writeInline([line])
+                    } catch {
+                        return false
+                    }
+                    queue.lastHash = AuditChain.hash(line)
+                    return true
                 }
-                let digest = SHA256.hash(data: line).hexString
-                lastHash.withLock { $0 = digest }
-                return true
-            } catch {
-                return false
             }
+            let (sequence, leads) = queue.withLock { queue -> (UInt64, Bool) in
+                queue.pending.append(body)
+                queue.queued += 1
+                defer { queue.writing = true }
+                return (queue.queued, !queue.writing)
+            }
+            if leads {
+                await writePending()
+                return queue.withLock { $0.outcome(of: sequence) } ?? false
+            }
+            return await withCheckedContinuation { continuation in
+                let known = queue.withLock { queue -> Bool? in
+                    if let outcome = queue.outcome(of: sequence) { return outcome }
+                    queue.waiters[sequence] = continuation
+                    return nil
+                }
+                if let known { continuation.resume(returning: known) }
+            }
+        }
+
+        /// Writes every queued line in one go, wakes the requests that waited on them, and
+        /// passes the writer's role to a new task if more lines arrived meanwhile.
+        private func writePending() async {
+            let (batch, first, last, previous) = queue.withLock { queue in
+                defer { queue.pending = [] }
+                return (queue.pending, queue.settled + 1, queue.queued, queue.lastHash)
+            }
+            var hash = previous
+            let lines = batch.map { body -> [UInt8] in
+                let line = Self.chain(body, after: hash)
+                hash = AuditChain.hash(line)
+                return line
+            }
+            // No deadline wrapper here: a task group cannot abandon a write stuck in a system
+            // call, so each device bounds its own writes (socket send timeouts; files are local).
+            var written = true
+            await deviceLock.acquire("device")
+            do {
+                try await device.write(lines)
+            } catch {
+                written = false
+            }
+            deviceLock.release("device")
+            let (woken, more) = queue.withLock { queue -> ([CheckedContinuation<Bool, Never>], Bool) in
+                queue.settled = last
+                if written {
+                    queue.lastHash = hash
+                } else {
+                    // The chain continues from the last line that reached the device.
+                    queue.failed.append(first...last)
+                    if queue.failed.count > 1024 { queue.failed.removeFirst(queue.failed.count - 1024) }
+                }
+                var woken: [CheckedContinuation<Bool, Never>] = []
+                for sequence in first...last {
+                    if let waiter = queue.waiters.removeValue(forKey: sequence) { woken.append(waiter) }
+                }
+                if queue.pending.isEmpty { queue.writing = false }
+                return (woken, !queue.pending.isEmpty)
+            }
+            for waiter in woken { waiter.resume(returning: written) }
+            if more { Task { await self.writePending() } }
+        }
+
+        /// The line as written: the entry with `prev_hash`, the hash of the line before it.
+        static func chain(_ body: [UInt8], after previous: String) -> [UInt8] {
+            var line = Array(body.dropLast())
+            if line.count > 1 { line.append(UInt8(ascii: ",")) }
+            line += Array(#""prev_hash":""#.utf8)
+            line += Array(previous.utf8)
+            line += Array(#""}"#.utf8)
+            return line
         }
 
         /// Starts a new file after rotation; its first line names the last hash of the old one.
         func reopen() async {
-            await order.acquire("line")
-            defer { order.release("line") }
+            await deviceLock.acquire("device")
+            defer { deviceLock.release("device") }
             _ = try? await device.reopen()
         }
     }
@@ -84,6 +179,8 @@ public final class AuditBroker: Sendable {
     public func log(_ event: AuditEvent) async -> Bool {
         let devices = active.withLock { Array($0.values) }
         if devices.isEmpty { return true }
+        // One device, the common case, needs no child task.
+        if devices.count == 1 { return await devices[0].record(event) }
         return await withTaskGroup(of: Bool.self) { group in
             for device in devices { group.addTask { await device.record(event) } }
             var any = false

@@ -3,11 +3,23 @@ import Foundation
 /// Where audit entries go: a file, a socket. A device writes whole lines; it must give up
 /// within its timeout rather than hang the request that waits for it.
 public protocol AuditDevice: Sendable {
-    /// Writes one entry (without the trailing newline; the device adds it).
-    func write(_ line: [UInt8]) async throws
+    /// Writes entries in order, all or (as far as the device can tell) none; each without its
+    /// trailing newline, which the device adds. Lines come in batches so that many concurrent
+    /// requests cost one system call.
+    func write(_ lines: [[UInt8]]) async throws
     /// Reopens files after log rotation (SIGHUP). Returns true if a new file was started.
     func reopen() async throws -> Bool
     func close() async
+}
+
+/// A device whose writes are quick local system calls (a file): the broker writes to it inline,
+/// under the hash chain's lock, instead of handing lines to a writer task.
+public protocol InlineAuditDevice: AuditDevice {
+    func writeInline(_ lines: [[UInt8]]) throws
+}
+
+extension InlineAuditDevice {
+    public func write(_ lines: [[UInt8]]) async throws { try writeInline(lines) }
 }
 
 extension AuditDevice {

@@ -53,10 +53,13 @@ struct AuditFormat: Sendable {
             "time": .string(GoFormat.time(event.time)),
             "type": .string(event.kind.rawValue),
         ]
+        // Each appears twice in the entry; an HMAC is worth computing once.
+        let clientToken = JSONValue.string(hasher.maybeHash(event.request.clientToken))
+        let tokenAccessor = JSONValue.string(accessor(event.token?.accessor ?? ""))
         if let token = event.token {
             entry["auth"] = [
-                "client_token": .string(hasher.maybeHash(event.request.clientToken)),
-                "accessor": .string(accessor(token.accessor)),
+                "client_token": clientToken,
+                "accessor": tokenAccessor,
                 "display_name": .string(token.displayName),
                 "policies": JSONValue(token.policies),
                 "token_policies": JSONValue(token.policies),
@@ -72,8 +75,8 @@ struct AuditFormat: Sendable {
             "id": .string(event.request.id),
             "operation": .string(event.operation.rawValue),
             "path": .string(event.request.path),
-            "client_token": .string(hasher.maybeHash(event.request.clientToken)),
-            "client_token_accessor": .string(accessor(event.token?.accessor ?? "")),
+            "client_token": clientToken,
+            "client_token_accessor": tokenAccessor,
             "namespace": ["id": "root"],
             "remote_address": .string(event.request.remoteAddress ?? ""),
         ]

@@ -4,18 +4,22 @@ import Foundation
 /// HMACs the sensitive values of an audit entry with a salt of the device's own, so the log can
 /// be shipped anywhere and still searched: `sys/audit-hash` hashes a known value the same way.
 public struct AuditHasher: Sendable {
-    let key: SymmetricKey
+    /// The HMAC with the key already absorbed; each hash starts from a copy of it, so the key
+    /// schedule is paid once per device rather than once per value.
+    let keyed: HMAC<SHA256>
     /// `log_raw`: write values as they are (for debugging, never for production).
     let raw: Bool
 
     public init(salt: [UInt8], raw: Bool = false) {
-        key = SymmetricKey(data: salt)
+        keyed = HMAC<SHA256>(key: SymmetricKey(data: salt))
         self.raw = raw
     }
 
     public func hash(_ value: String) -> String {
-        let mac = HMAC<SHA256>.authenticationCode(for: Array(value.utf8), using: key)
-        return "hmac-sha256:" + mac.hexString
+        var mac = keyed
+        var value = value
+        value.withUTF8 { mac.update(data: UnsafeRawBufferPointer($0)) }
+        return "hmac-sha256:" + mac.finalize().hexString
     }
 
     public func maybeHash(_ value: String) -> String {

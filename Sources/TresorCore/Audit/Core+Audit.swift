@@ -21,7 +21,7 @@ public struct AuditSettings: Sendable {
 /// operator fixes or disables it.
 struct BrokenAuditDevice: AuditDevice {
     let reason: String
-    func write(_ line: [UInt8]) async throws { throw AuditError(reason) }
+    func write(_ lines: [[UInt8]]) async throws { throw AuditError(reason) }
 }
 
 extension Core {

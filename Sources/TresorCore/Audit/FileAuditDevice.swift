@@ -7,7 +7,7 @@ import Synchronization
 /// Writes entries to a file (or stdout), one JSON line each. Refuses anything that could turn
 /// an audit device into a way to write other files: relative paths, symlinks, executable
 /// modes, and a line prefix unless the operator allowed prefixes in the server config.
-public final class FileAuditDevice: AuditDevice {
+public final class FileAuditDevice: InlineAuditDevice {
     private let path: String
     private let mode: mode_t?
     private let prefix: [UInt8]
@@ -45,6 +45,15 @@ public final class FileAuditDevice: AuditDevice {
     }
 
     private func openFile() throws {
+        let descriptor = try openDescriptor()
+        let previous = fd.withLock { current -> Int32 in
+            defer { current = descriptor }
+            return current
+        }
+        if previous >= 0 { Glibc.close(previous) }
+    }
+
+    private func openDescriptor() throws -> Int32 {
         var info = stat()
         if lstat(path, &info) == 0 && (info.st_mode & S_IFMT) != S_IFREG {
             throw AuditError("\(path) exists and is not a regular file")
@@ -54,25 +63,37 @@ public final class FileAuditDevice: AuditDevice {
             throw AuditError("cannot open \(path): \(String(cString: strerror(errno)))")
         }
         if let mode { fchmod(descriptor, mode) }
-        let previous = fd.withLock { current -> Int32 in
-            defer { current = descriptor }
-            return current
-        }
-        if previous >= 0 { Glibc.close(previous) }
+        return descriptor
     }
 
-    public func write(_ line: [UInt8]) async throws {
+    public func writeInline(_ lines: [[UInt8]]) throws {
         if path == "discard" { return }
-        let bytes = prefix + line + [0x0a]
-        var target = path == "stdout" ? STDOUT_FILENO : fd.withLock { $0 }
-        if target < 0 {
-            // Closed by a failed reopen: try again, so the device recovers once its file can be written.
-            try openFile()
-            target = fd.withLock { $0 }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(lines.reduce(0) { $0 + prefix.count + $1.count + 1 })
+        for line in lines {
+            bytes += prefix
+            bytes += line
+            bytes.append(0x0a)
         }
+        if path == "stdout" {
+            try Self.writeAll(bytes, to: STDOUT_FILENO, path: path)
+            return
+        }
+        // The descriptor stays locked for the write, so a reopen or close cannot swap it out
+        // (and its number be reused by another file) halfway.
+        try fd.withLock { descriptor in
+            if descriptor < 0 {
+                // Closed by a failed reopen: try again, so the device recovers once its file can be written.
+                descriptor = try openDescriptor()
+            }
+            try Self.writeAll(bytes, to: descriptor, path: path)
+        }
+    }
+
+    private static func writeAll(_ bytes: [UInt8], to descriptor: Int32, path: String) throws {
         var offset = 0
         while offset < bytes.count {
-            let written = bytes.withUnsafeBytes { Glibc.write(target, $0.baseAddress! + offset, bytes.count - offset) }
+            let written = bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress! + offset, bytes.count - offset) }
             if written < 0 {
                 if errno == EINTR { continue }
                 throw AuditError("write to \(path) failed: \(String(cString: strerror(errno)))")

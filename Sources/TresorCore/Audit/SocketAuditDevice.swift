@@ -24,12 +24,12 @@ public final class SocketAuditDevice: AuditDevice {
         self.timeout = Int(DurationParser.seconds(options["write_timeout"] ?? "2s") ?? 2)
     }
 
-    public func write(_ line: [UInt8]) async throws {
-        let bytes = line + [0x0a]
+    public func write(_ lines: [[UInt8]]) async throws {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, Error>) in
             queue.async {
                 do {
-                    try self.send(bytes)
+                    // One send per line: over UDP each entry is a datagram of its own.
+                    for line in lines { try self.send(line + [0x0a]) }
                     continuation.resume()
                 } catch {
                     continuation.resume(throwing: error)
