@@ -9,6 +9,7 @@ import shutil
 import socket
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -17,6 +18,14 @@ import requests
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPTS = Path(__file__).resolve().parent / "wrk"
+# The interop tests' PostgreSQL cluster and Kubernetes API double serve the benchmark too.
+sys.path.insert(0, str(ROOT / "Tests" / "Interop"))
+os.environ.setdefault("TRESOR_BIN", "tresor")
+from k8s_double import KubernetesDouble  # noqa: E402
+from postgres_cluster import PostgresCluster  # noqa: E402
+from production import make_tls  # noqa: E402
+
+CREATE_ROLE = """CREATE ROLE "{{name}}" WITH LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}';"""
 
 
 def free_port():
@@ -38,8 +47,15 @@ class Server:
         self.port = free_port()
         self.addr = f"http://127.0.0.1:{self.port}"
         self.home = tempfile.mkdtemp(prefix=f"bench-{name}-")
+        command = [binary, "server", "-dev", "-dev-root-token-id=root", f"-dev-listen-address=127.0.0.1:{self.port}"]
+        if name == "openbao":
+            # OpenBao refuses audit devices over the API unless its config allows it; the audit
+            # workload enables a file device on both servers the same way.
+            config = Path(self.home) / "allow-audit.hcl"
+            config.write_text("unsafe_allow_api_audit_creation = true\n")
+            command.append(f"-config={config}")
         started = time.monotonic()
-        self.proc = subprocess.Popen([binary, "server", "-dev", "-dev-root-token-id=root", f"-dev-listen-address=127.0.0.1:{self.port}"],
+        self.proc = subprocess.Popen(command,
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=dict(os.environ, HOME=self.home))
         while True:
             try:
@@ -53,8 +69,31 @@ class Server:
         self.startup = time.monotonic() - started
         time.sleep(1)
         self.idle_rss = rss_kib(self.proc.pid)
-        headers = {"X-Vault-Token": "root"}
-        requests.post(self.addr + "/v1/secret/data/bench", headers=headers, json={"data": {"user": "app", "password": "x" * 32}}).raise_for_status()
+        self.write("secret/data/bench", {"data": {"user": "app", "password": "x" * 32}})
+
+    def write(self, path, body):
+        r = requests.post(f"{self.addr}/v1/{path}", headers={"X-Vault-Token": "root"}, json=body, timeout=30)
+        if r.status_code >= 400:
+            raise RuntimeError(f"{self.name}: {path}: {r.status_code} {r.text}")
+
+    def setup_database(self, cluster):
+        self.write("sys/mounts/database", {"type": "database"})
+        self.write("database/config/bench", {
+            "plugin_name": "postgresql-database-plugin", "allowed_roles": "*", "username": cluster.user,
+            "password": cluster.password,
+            "connection_url": f"postgresql://{{{{username}}}}:{{{{password}}}}@127.0.0.1:{cluster.port}/postgres?sslmode=disable"})
+        self.write("database/roles/bench", {"db_name": "bench", "creation_statements": CREATE_ROLE,
+                                            "default_ttl": "1h", "max_ttl": "24h"})
+
+    def setup_kubernetes(self, double):
+        self.write("sys/auth/kubernetes", {"type": "kubernetes"})
+        self.write("auth/kubernetes/config", {"kubernetes_host": double.url, "kubernetes_ca_cert": double.ca_pem,
+                                              "token_reviewer_jwt": double.token("default", "vault-auth", lifetime=86400)})
+        self.write("auth/kubernetes/role/bench", {"bound_service_account_names": "bench-sa",
+                                                  "bound_service_account_namespaces": "default", "ttl": "1h"})
+
+    def enable_file_audit(self):
+        self.write("sys/audit/file", {"type": "file", "options": {"file_path": os.path.join(self.home, "audit.log")}})
 
     def stop(self):
         self.proc.terminate()
@@ -62,25 +101,46 @@ class Server:
         shutil.rmtree(self.home, ignore_errors=True)
 
 
+# name, path, wrk script (None: GET), connections
+KV_READ = ("KV v2 read (16 conns)", "/v1/secret/data/bench", None, 16)
 WORKLOADS = [
-    ("KV v2 read (16 conns)", "GET", "/v1/secret/data/bench", None, 16),
-    ("KV v2 read (64 conns)", "GET", "/v1/secret/data/bench", None, 64),
-    ("KV v2 write", "POST", "/v1/secret/data/bench-write", "write.lua", 16),
-    ("token lookup-self", "GET", "/v1/auth/token/lookup-self", None, 16),
-    ("token create", "POST", "/v1/auth/token/create", "token_create.lua", 16),
+    KV_READ,
+    ("KV v2 read (64 conns)", "/v1/secret/data/bench", None, 64),
+    ("KV v2 write", "/v1/secret/data/bench-write", "write.lua", 16),
+    ("token lookup-self", "/v1/auth/token/lookup-self", None, 16),
+    ("token create", "/v1/auth/token/create", "token_create.lua", 16),
+    ("database creds", "/v1/database/creds/bench", None, 16),
+    ("kubernetes login", "/v1/auth/kubernetes/login", "kubernetes_login.lua", 16),
 ]
+# Workloads that leave nothing behind, repeated to see whether memory keeps growing.
+LEAK_CHECK = [KV_READ, ("KV v2 write", "/v1/secret/data/bench-write", "write.lua", 16),
+              ("token lookup-self", "/v1/auth/token/lookup-self", None, 16)]
 
 
-def wrk(server, method, path, script, conns, seconds):
+def wrk(server, path, script, conns, seconds, script_args=()):
     args = ["wrk", "-t", "2", "-c", str(conns), "-d", f"{seconds}s", "--latency", "-H", "X-Vault-Token: root"]
     if script:
         args += ["-s", str(SCRIPTS / script)]
-    out = subprocess.run(args + [server.addr + path], capture_output=True, text=True, timeout=seconds + 60).stdout
+    args.append(server.addr + path)
+    if script_args:
+        args += ["--", *script_args]
+    out = subprocess.run(args, capture_output=True, text=True, timeout=seconds + 60).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", out)
     scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}[p99.group(2)]
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     return rps, float(p99.group(1)) * scale, int(errors.group(1)) if errors else 0
+
+
+def run_alternating(servers, workload, rounds, seconds, results, script_args=()):
+    name, path, script, conns = workload
+    for _ in range(rounds):
+        for server in servers:
+            rps, p99, errors = wrk(server, path, script, conns, seconds, script_args)
+            entry = results.setdefault(name, {}).setdefault(server.name, {"rps": [], "p99": [], "errors": 0})
+            entry["rps"].append(rps)
+            entry["p99"].append(p99)
+            entry["errors"] += errors
 
 
 def main():
@@ -89,25 +149,43 @@ def main():
     parser.add_argument("--bao", required=True)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=int, default=8)
+    parser.add_argument("--leak-rounds", type=int, default=4)
     args = parser.parse_args()
 
+    cluster = PostgresCluster()
+    tls_dir = Path(tempfile.mkdtemp(prefix="bench-k8s-"))
+    double = KubernetesDouble(make_tls(tls_dir))
+    double.create_account("default", "vault-auth")
+    double.create_account("default", "bench-sa")
+    jwt = double.token("default", "bench-sa", lifetime=86400)
     tresor, bao = Server("tresor", args.tresor), Server("openbao", args.bao)
-    results = {}
+    servers = (tresor, bao)
+    results, leak = {}, {s.name: [] for s in servers}
     try:
-        for name, method, path, script, conns in WORKLOADS:
-            for _ in range(args.rounds):
-                for server in (tresor, bao):
-                    rps, p99, errors = wrk(server, method, path, script, conns, args.seconds)
-                    entry = results.setdefault(name, {}).setdefault(server.name, {"rps": [], "p99": [], "errors": 0})
-                    entry["rps"].append(rps)
-                    entry["p99"].append(p99)
-                    entry["errors"] += errors
-        after = {s.name: rss_kib(s.proc.pid) for s in (tresor, bao)}
-        startup = {s.name: s.startup for s in (tresor, bao)}
-        idle = {s.name: s.idle_rss for s in (tresor, bao)}
+        for server in servers:
+            server.setup_database(cluster)
+            server.setup_kubernetes(double)
+        for workload in WORKLOADS:
+            extra = (jwt,) if workload[2] == "kubernetes_login.lua" else ()
+            run_alternating(servers, workload, args.rounds, args.seconds, results, extra)
+        after = {s.name: rss_kib(s.proc.pid) for s in servers}
+        for _ in range(args.leak_rounds):
+            for workload in LEAK_CHECK:
+                run_alternating(servers, workload, 1, args.seconds, {})
+            for server in servers:
+                leak[server.name].append(rss_kib(server.proc.pid))
+        for server in servers:
+            server.enable_file_audit()
+        audited = ("KV v2 read with file audit (16 conns)",) + KV_READ[1:]
+        run_alternating(servers, audited, args.rounds, args.seconds, results)
+        startup = {s.name: s.startup for s in servers}
+        idle = {s.name: s.idle_rss for s in servers}
     finally:
-        tresor.stop()
-        bao.stop()
+        for server in servers:
+            server.stop()
+        double.stop()
+        cluster.stop()
+        shutil.rmtree(tls_dir, ignore_errors=True)
 
     rows = []
     for name, by_server in results.items():
@@ -119,23 +197,42 @@ def main():
     rows.append(("start-up to healthy s", startup["tresor"], startup["openbao"]))
     rows.append(("idle RSS MiB", idle["tresor"] / 1024, idle["openbao"] / 1024))
     rows.append(("RSS after load MiB", after["tresor"] / 1024, after["openbao"] / 1024))
+    growth = {name: (series[-1] - series[0]) / 1024 for name, series in leak.items() if series}
+    if growth:
+        rows.append((f"RSS growth over {args.leak_rounds} more load rounds MiB", growth["tresor"], growth["openbao"]))
+    loss = {}
+    for name in ("tresor", "openbao"):
+        plain = statistics.median(results[KV_READ[0]][name]["rps"])
+        audited_rps = statistics.median(results[audited[0]][name]["rps"])
+        loss[name] = 100 * (1 - audited_rps / plain)
+    rows.append(("file audit cost on KV read %", loss["tresor"], loss["openbao"]))
 
     lines = ["| measure | Tresor | OpenBao | Tresor / OpenBao |", "|---|---:|---:|---:|"]
     for label, ours, theirs in rows:
-        ratio = ours / theirs if theirs else float("nan")
-        lines.append(f"| {label} | {ours:,.2f} | {theirs:,.2f} | {ratio:.2f} |")
+        ratio = f"{ours / theirs:.2f}" if theirs > 0 and ours >= 0 else "–"
+        lines.append(f"| {label} | {ours:,.2f} | {theirs:,.2f} | {ratio} |")
     table = "\n".join(lines)
+    series = "\n".join(f"- {name}: " + ", ".join(f"{kib / 1024:.1f}" for kib in values) + " MiB" for name, values in leak.items())
     print(table)
+    print("RSS after each leak-check round:\n" + series)
     machine = f"{platform.machine()}, {os.cpu_count()} cores, {round(os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30)} GiB, {platform.platform()}"
     report = ROOT / "docs" / "benchmarks.md"
     report.write_text(f"""# Benchmarks: Tresor and OpenBao side by side
 
 Produced by `scripts/bench.sh` on {time.strftime('%Y-%m-%d')}: both servers in dev mode on loopback, wrk with
-2 threads, {args.rounds} alternating rounds of {args.seconds}s per workload (medians shown).
+2 threads on the same machine, {args.rounds} alternating rounds of {args.seconds}s per workload (medians shown).
+Database credentials come from one PostgreSQL 15 cluster shared by both servers; Kubernetes logins
+are reviewed by the interop tests' TokenReview double (HTTPS, RS256 service-account tokens).
+The leak check repeats KV reads, KV writes and token lookups {args.leak_rounds} more times after the main
+run and records RSS after each round; the audit row enables a file audit device at the end.
 
 Machine: {machine}
 
 {table}
+
+RSS after each leak-check round:
+
+{series}
 """)
 
 

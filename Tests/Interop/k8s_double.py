@@ -38,8 +38,12 @@ class KubernetesDouble:
         double = self
 
         class Handler(BaseHTTPRequestHandler):
-            # Keep-alive, as a real API server offers; every reply has a Content-Length.
+            # Keep-alive, as a real API server offers; every reply has a Content-Length. Replies
+            # leave in one segment with Nagle off, as Go's server sends them: headers and body in
+            # separate small writes would stall each reply on the client's delayed ACK.
             protocol_version = "HTTP/1.1"
+            wbufsize = 64 * 1024
+            disable_nagle_algorithm = True
 
             def log_message(self, *args):
                 pass
