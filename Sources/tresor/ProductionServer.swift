@@ -46,6 +46,7 @@ enum ProductionServer {
                                 AuditDeviceConfig(path: $0.path.hasSuffix("/") ? $0.path : $0.path + "/", type: $0.type,
                                                   description: $0.description, options: $0.options, local: $0.local, declared: true)
                             }),
+                        cacheSize: config.disableCache ? 0 : (config.cacheSize > 0 ? config.cacheSize : Barrier.defaultCacheSize),
                         logger: logger)
         let reopenOnHangUp = AuditReopener(core: core)
 

@@ -262,6 +262,8 @@ def test_bad_configs_fail_clearly(workdir):
     assert not (workdir / "db2").exists(), "a refused start must leave no storage behind"
     out = run_bad(workdir, f'storage "sqlite" {{\n  path = "{workdir}/db3"\n}}\nlistener "tcp" {{\n  address = "127.0.0.1:0"\n}}\n')
     assert "tls_cert_file and tls_key_file are required" in out
+    out = run_bad(workdir, f'cache_size = -5\nstorage "sqlite" {{\n  path = "{workdir}/db4"\n}}\nlistener "tcp" {{\n  address = "127.0.0.1:0"\n  tls_disable = true\n}}\n')
+    assert "cache_size" in out and "line 1" in out
 
 
 def test_postgresql_storage(workdir):
@@ -295,9 +297,9 @@ def test_postgresql_storage(workdir):
 def test_json_config_and_several_files_merge(workdir):
     from conftest import free_port
     port = free_port()
-    (workdir / "storage.hcl").write_text(f'storage "raft" {{\n  path = "{workdir}"\n  node_id = "n1"\n}}\ndefault_lease_ttl = "1h"\nmax_lease_ttl = "2h"\n')
+    (workdir / "storage.hcl").write_text(f'storage "raft" {{\n  path = "{workdir}"\n  node_id = "n1"\n}}\ndefault_lease_ttl = "1h"\nmax_lease_ttl = "2h"\ncache_size = 1000\n')
     (workdir / "listener.json").write_text(json.dumps({"listener": [{"tcp": {"address": f"127.0.0.1:{port}", "tls_disable": True}}],
-                                                       "disable_mlock": True}))
+                                                       "disable_mlock": True, "disable_cache": True}))
     proc = subprocess.Popen([TRESOR_BIN, "server", f"-config={workdir / 'storage.hcl'}", f"-config={workdir / 'listener.json'}"],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=dict(os.environ, HOME=str(workdir)))
     try:

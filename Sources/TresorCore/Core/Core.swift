@@ -39,11 +39,12 @@ public final class Core: Sendable {
 
     public init(physical: PhysicalBackend, registry: BackendRegistry, storageType: String = "inmem",
                 autoSeal: AutoSeal? = nil, clusterName: String? = nil, ttl: TTLDefaults = .vault,
-                auditSettings: AuditSettings = AuditSettings(), logger: Logger = Logger(label: "tresor")) {
+                auditSettings: AuditSettings = AuditSettings(), cacheSize: Int = Barrier.defaultCacheSize,
+                logger: Logger = Logger(label: "tresor")) {
         self.auditSettings = auditSettings
         self.physical = physical
         self.autoSeal = autoSeal
-        self.barrier = Barrier(physical: physical)
+        self.barrier = Barrier(physical: physical, cacheSize: cacheSize)
         self.policies = PolicyStore(barrier: barrier)
         self.tokens = TokenStore(barrier: barrier, ttl: ttl)
         var registry = registry

@@ -30,6 +30,9 @@ struct ServerConfig: Sendable, Equatable {
     var defaultLeaseTTL: Int64 = 0
     var maxLeaseTTL: Int64 = 0
     var disableMlock = false
+    /// Vault's `disable_cache` and `cache_size`: the barrier's cache of decrypted values.
+    var disableCache = false
+    var cacheSize = 0
     var clusterName = ""
     var audit: [AuditDeclaration] = []
     /// Vault's name for allowing `sys/audit` to enable devices; Tresor allows it unless told not to.
@@ -56,6 +59,8 @@ struct ServerConfig: Sendable, Equatable {
         if other.defaultLeaseTTL != 0 { defaultLeaseTTL = other.defaultLeaseTTL }
         if other.maxLeaseTTL != 0 { maxLeaseTTL = other.maxLeaseTTL }
         if other.disableMlock { disableMlock = true }
+        if other.disableCache { disableCache = true }
+        if other.cacheSize != 0 { cacheSize = other.cacheSize }
         if !other.clusterName.isEmpty { clusterName = other.clusterName }
         audit += other.audit
         if !other.allowAPIAuditCreation { allowAPIAuditCreation = false }

@@ -7,7 +7,7 @@ import TresorCore
 enum ServerConfigLoader {
     static let topLevelKeys: Set<String> = [
         "storage", "backend", "ha_storage", "listener", "seal", "api_addr", "cluster_addr", "ui", "log_level",
-        "default_lease_ttl", "max_lease_ttl", "disable_mlock", "cluster_name", "disable_cache", "pid_file",
+        "default_lease_ttl", "max_lease_ttl", "disable_mlock", "cluster_name", "disable_cache", "cache_size", "pid_file",
         "telemetry", "log_format", "log_file", "plugin_directory", "audit", "unsafe_allow_api_audit_creation",
         "allow_audit_log_prefixing",
     ]
@@ -59,6 +59,11 @@ enum ServerConfigLoader {
             case "cluster_name": config.clusterName = try string(value, key, fail)
             case "ui": config.ui = try bool(value, key, fail)
             case "disable_mlock": config.disableMlock = try bool(value, key, fail)
+            case "disable_cache": config.disableCache = try bool(value, key, fail)
+            case "cache_size":
+                let size = try int(value, key, fail)
+                guard size >= 0 else { throw fail(key, "cache_size must not be negative") }
+                config.cacheSize = size
             case "log_level":
                 let level = try string(value, key, fail).lowercased()
                 guard ["trace", "debug", "info", "warn", "warning", "error", "off"].contains(level) else {
