@@ -8,6 +8,9 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "tresor", targets: ["tresor"]),
+        // For the micro-benchmarks in Benchmarks/Micro, a package of their own.
+        .library(name: "TresorCore", targets: ["TresorCore"]),
+        .library(name: "TresorHTTP", targets: ["TresorHTTP"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),

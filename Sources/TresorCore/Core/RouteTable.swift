@@ -4,6 +4,11 @@ public struct RouteTable: Sendable {
     public struct Route: Sendable {
         public let mount: MountEntry
         public let backend: LogicalBackend
+
+        public init(mount: MountEntry, backend: LogicalBackend) {
+            self.mount = mount
+            self.backend = backend
+        }
     }
 
     /// Longest route path first, so the first prefix that matches is the most specific.
@@ -20,7 +25,7 @@ public struct RouteTable: Sendable {
             if path.hasPrefix(prefix) {
                 return (route, String(path.dropFirst(prefix.count)))
             }
-            if path.count + 1 == prefix.count && prefix.hasPrefix(path) {
+            if path.utf8.count + 1 == prefix.utf8.count && prefix.hasPrefix(path) {
                 return (route, "")
             }
         }
