@@ -41,6 +41,9 @@ import Testing
         #expect(try await barrier.document("k", as: OtherDoc.self) == OtherDoc(name: "x", extra: nil))
         #expect(try await barrier.document("k", as: Doc.self) == Doc(name: "x"))
         #expect(try await barrier.document("k", as: JSONValue.self) == .object(["name": .string("x")]))
+        // The decoded form is kept, so the next read of the same type does not parse again.
+        guard case .hit(let entry) = barrier.cache.lookup("k") else { Issue.record("not cached"); return }
+        #expect(entry.decodedType == ObjectIdentifier(JSONValue.self))
     }
 
     @Test func aReadThatStartedBeforeAWriteCannotFillTheCache() {

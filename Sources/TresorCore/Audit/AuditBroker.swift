@@ -48,9 +48,10 @@ public final class AuditBroker: Sendable {
             self.hasher = AuditHasher(salt: salt)
         }
 
-        /// Devices that may block (sockets) use group commit: a request queues its line; if no write is under way it writes
-        /// everything queued so far itself, otherwise it waits for the write that takes its
-        /// line. Either way it returns that write's outcome, so a lost line fails its request.
+        /// Files are written inline. Devices that may block (sockets) use group commit: a
+        /// request queues its line; if no write is under way it writes everything queued so far
+        /// itself, otherwise it waits for the write that takes its line. Either way it returns
+        /// that write's outcome, so a lost line fails its request.
         func record(_ event: AuditEvent) async -> Bool {
             let body = JSONWriter.encode(.object(format.entry(event)))
             if let inline {
