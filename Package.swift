@@ -29,6 +29,7 @@ let package = Package(
     ],
     targets: [
         .target(name: "HCL", swiftSettings: strict),
+        .target(name: "CTresorRuntime"),
         .target(name: "GoTemplate", swiftSettings: strict),
         .target(name: "TresorJSON", swiftSettings: strict),
         .target(
@@ -118,6 +119,7 @@ let package = Package(
             name: "tresor",
             dependencies: [
                 "TresorCore", "TresorSecrets", "TresorAuth", "TresorHTTP", "TresorStorage", "TresorAPI", "TresorCLI", "HCL",
+                "CTresorRuntime",
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -1,5 +1,3 @@
-import Foundation
-
 /// A JSON value as the API carries it. Requests arrive as arbitrary JSON and responses are
 /// built field by field, so a dynamic value type is the natural currency of the framework.
 public indirect enum JSONValue: Sendable, Equatable, Hashable {

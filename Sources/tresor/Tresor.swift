@@ -1,7 +1,5 @@
 import ArgumentParser
 import Foundation
-import NIOCore
-import NIOPosix
 import TresorCLI
 
 /// Vault's CLI takes `-flag=value` with one dash; swift-argument-parser wants two for long
@@ -34,11 +32,9 @@ struct Tresor: AsyncParsableCommand {
     static func main() async {
         let arguments = normalizedArguments(Array(CommandLine.arguments.dropFirst()))
         if arguments.first == "server" {
-            // The server runs Swift concurrency jobs on NIO's event loop threads: a request's
-            // handler then runs on the thread that read it, with no hop to another pool and back.
-            // This must happen before any task is enqueued on the default executor. Client
-            // commands keep the default pool: they block on shutdown, which no event loop may do.
-            _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+            // Client commands keep the default pool: they block on shutdown, which no event loop
+            // may do.
+            _ = ConcurrencyOnEventLoops.install()
         }
         do {
             var command: ParsableCommand

@@ -1,7 +1,6 @@
 import Foundation
 
-/// Parses request bodies. Foundation's parser is well tested against hostile input (it caps
-/// nesting depth and rejects invalid UTF-8); we only translate its failures into API errors.
+/// Parses request bodies into API errors a Vault client recognises.
 public enum JSONReader {
     public static func parse(_ bytes: some Collection<UInt8>) throws(TresorError) -> JSONValue {
         do {
@@ -23,11 +22,18 @@ public enum JSONReader {
 
 extension JSONValue {
     /// Decodes a stored document; storage holds what we wrote, so a failure is internal.
+    /// Hand-mapped documents skip Codable entirely.
     public static func decodeStored<T: Decodable>(_ type: T.Type, from bytes: [UInt8]) throws -> T {
-        try JSONDecoder().decode(T.self, from: Data(bytes))
+        if let document = T.self as? any JSONDocument.Type {
+            let json: JSONValue
+            do { json = try parse(bytes) } catch { throw TresorError.internalError("stored \(T.self) is not JSON: \(error)") }
+            if let value = try document.init(storedJSON: json) as? T { return value }
+        }
+        return try JSONDecoder().decode(T.self, from: Data(bytes))
     }
 
     public static func encodeStored<T: Encodable>(_ value: T) throws -> [UInt8] {
+        if let document = value as? any JSONDocument { return JSONWriter.encode(document.storedJSON) }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         return Array(try encoder.encode(value))
