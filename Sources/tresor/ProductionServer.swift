@@ -61,7 +61,11 @@ enum ProductionServer {
         }
         printBanner(config: config, storageType: storageType, seal: autoSeal?.type ?? "shamir", listeners: prepared)
         defer { reopenOnHangUp.cancel() }
-        let group = ServiceGroup(configuration: .init(services: apps.map { .init(service: $0) },
+        let services = zip(prepared, apps).map { listener, app in
+            ServiceGroupConfiguration.ServiceConfiguration(
+                service: ListenerService(application: app, description: "listener \(listener.scheme)://\(listener.host):\(listener.port)"))
+        }
+        let group = ServiceGroup(configuration: .init(services: services,
                                                       gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }

@@ -65,7 +65,8 @@ struct ServerCommand: AsyncParsableCommand {
         let app = try TresorHTTPServer.application(core: core, host: host, port: port, logger: logger) { boundPort in
             Self.printBanner(address: "http://\(host):\(boundPort)", unsealKey: unsealKey, rootToken: rootToken)
         }
-        let group = ServiceGroup(configuration: .init(services: [.init(service: app)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        let listener = ListenerService(application: app, description: "listener http://\(host):\(port)")
+        let group = ServiceGroup(configuration: .init(services: [.init(service: listener)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }
 
@@ -78,10 +79,16 @@ struct ServerCommand: AsyncParsableCommand {
     }
 
     /// Dev mode logs the CLI in, as Vault's does, so the next command just works.
+    /// Plain POSIX calls: Foundation's createFile writes a temporary file, renames it and sets
+    /// attributes, a noticeable share of dev-mode start-up for a 28-byte file.
     static func writeTokenHelper(_ token: String) {
-        guard let home = ProcessInfo.processInfo.environment["HOME"], !home.isEmpty else { return }
-        let path = home + "/.vault-token"
-        _ = FileManager.default.createFile(atPath: path, contents: Data(token.utf8), attributes: [.posixPermissions: 0o600])
+        guard let home = getenv("HOME").map({ String(cString: $0) }), !home.isEmpty else { return }
+        let fd = open(home + "/.vault-token", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { return }
+        defer { close(fd) }
+        // An existing file keeps its mode on open; the token must not stay readable by others.
+        guard fchmod(fd, 0o600) == 0 else { return }
+        _ = Array(token.utf8).withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
     }
 
     static func printBanner(address: String, unsealKey: [UInt8], rootToken: String) {

@@ -18,15 +18,16 @@ extension JSONDocument {
 /// or mistyped member means corruption and is an internal error, never the client's.
 public struct StoredObject {
     public let members: [String: JSONValue]
-    private let type: String
+    /// Named only when something is wrong: formatting a type name costs a demangling.
+    private let type: Any.Type
 
     public init(_ value: JSONValue, of type: Any.Type) throws {
-        self.type = "\(type)"
-        guard case .object(let members) = value else { throw Self.corrupt(self.type, "not an object") }
+        self.type = type
+        guard case .object(let members) = value else { throw Self.corrupt(type, "not an object") }
         self.members = members
     }
 
-    private static func corrupt(_ type: String, _ detail: String) -> TresorError {
+    private static func corrupt(_ type: Any.Type, _ detail: String) -> TresorError {
         .internalError("stored \(type) is corrupt: \(detail)")
     }
 
@@ -36,6 +37,7 @@ public struct StoredObject {
     }
 
     public func bool(_ key: String) throws -> Bool { try require(key) { $0.boolValue } }
+    public func string(_ key: String) throws -> String { try require(key) { $0.stringValue } }
     public func int64(_ key: String) throws -> Int64 { try require(key, StoredObject.int64) }
     public func double(_ key: String) throws -> Double { try require(key, StoredObject.double) }
 
@@ -60,7 +62,18 @@ public struct StoredObject {
         }
     }
 
-    public func array(_ key: String) throws -> [JSONValue] { try require(key) { $0.arrayValue } }
+    public func strings(_ key: String) throws -> [String] {
+        try require(key) { value in
+            guard case .array(let items) = value else { return nil }
+            var strings: [String] = []
+            strings.reserveCapacity(items.count)
+            for item in items {
+                guard let text = item.stringValue else { return nil }
+                strings.append(text)
+            }
+            return strings
+        }
+    }
 
     public static func int64(_ value: JSONValue) -> Int64? {
         switch value {

@@ -95,9 +95,22 @@ public final class TokenStore: Sendable {
         return try await lookup(hash: index.tokenHash, storage: storage)
     }
 
-    struct AccessorIndex: Codable {
+    struct AccessorIndex: JSONDocument {
         var accessor: String
         var tokenHash: String
+
+        init(accessor: String, tokenHash: String) {
+            self.accessor = accessor
+            self.tokenHash = tokenHash
+        }
+
+        init(storedJSON: JSONValue) throws {
+            let stored = try StoredObject(storedJSON, of: Self.self)
+            accessor = try stored.string("accessor")
+            tokenHash = try stored.string("tokenHash")
+        }
+
+        var storedJSON: JSONValue { ["accessor": .string(accessor), "tokenHash": .string(tokenHash)] }
     }
 
     public func listAccessors(storage: Storage) async throws -> [String] {
