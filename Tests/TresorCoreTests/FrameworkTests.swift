@@ -64,6 +64,9 @@ import Testing
         #expect(GoFormat.time(Date(timeIntervalSince1970: 0)) == "1970-01-01T00:00:00Z")
         #expect(GoFormat.time(Date(timeIntervalSince1970: 1_795_447_570.5)) == "2026-11-23T15:26:10.5Z")
         #expect(GoFormat.time(Date(timeIntervalSince1970: 1_000_000_000.25)) == "2001-09-09T01:46:40.25Z")
+        #expect(GoFormat.time(Date(timeIntervalSince1970: 1_000_000_000.123456789)) == "2001-09-09T01:46:40.123456836Z")
+        #expect(GoFormat.time(Date(timeIntervalSince1970: -62_167_219_201)) == "-0001-12-31T23:59:59Z")
+        #expect(GoFormat.time(Date(timeIntervalSince1970: 253_402_300_800)) == "10000-01-01T00:00:00Z")
         #expect([0x00, 0x0f, 0xa5, 0xff].hexString == "000fa5ff")
         #expect([UInt8]().hexString == "")
     }

@@ -16,11 +16,6 @@ public enum GoFormat {
         return "\(sign)\(secs)s"
     }
 
-    static func pad(_ value: Int, _ width: Int) -> String {
-        let digits = String(value)
-        return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
-    }
-
     /// RFC 3339 with nanoseconds and trailing zeros trimmed, in UTC: Go's time.RFC3339Nano.
     public static func time(_ date: Date) -> String {
         let interval = date.timeIntervalSince1970
@@ -30,14 +25,42 @@ public enum GoFormat {
         var t = time_t(seconds)
         var parts = tm()
         gmtime_r(&t, &parts)
-        // Built by hand: String(format:) is a varargs formatter, too slow for every KV read.
-        var text = pad(Int(parts.tm_year) + 1900, 4) + "-" + pad(Int(parts.tm_mon) + 1, 2) + "-" + pad(Int(parts.tm_mday), 2)
-        text += "T" + pad(Int(parts.tm_hour), 2) + ":" + pad(Int(parts.tm_min), 2) + ":" + pad(Int(parts.tm_sec), 2)
-        if nanos > 0 {
-            var fraction = pad(Int(nanos), 9)
-            while fraction.hasSuffix("0") { fraction.removeLast() }
-            text += "." + fraction
+        // Written digit by digit into one buffer: this runs for every KV read and audit entry,
+        // and String(format:) or concatenated pieces allocate a string per field.
+        let year = Int(parts.tm_year) + 1900
+        // Room for any year gmtime can return (sign and ten digits) and the rest.
+        return String(unsafeUninitializedCapacity: 40) { buffer in
+            var index = 0
+            func digits(_ value: Int, _ width: Int) {
+                var value = value
+                for position in stride(from: index + width - 1, through: index, by: -1) {
+                    buffer[position] = UInt8(ascii: "0") + UInt8(value % 10)
+                    value /= 10
+                }
+                index += width
+            }
+            func byte(_ ascii: Unicode.Scalar) {
+                buffer[index] = UInt8(ascii: ascii)
+                index += 1
+            }
+            // As Go writes years: a sign when negative, at least four digits.
+            if year < 0 { byte("-") }
+            let magnitude = year.magnitude
+            if magnitude <= 9999 {
+                digits(Int(magnitude), 4)
+            } else {
+                for character in String(magnitude).utf8 { buffer[index] = character; index += 1 }
+            }
+            byte("-"); digits(Int(parts.tm_mon) + 1, 2); byte("-")
+            digits(Int(parts.tm_mday), 2); byte("T"); digits(Int(parts.tm_hour), 2); byte(":")
+            digits(Int(parts.tm_min), 2); byte(":"); digits(Int(parts.tm_sec), 2)
+            if nanos > 0 {
+                byte(".")
+                digits(Int(nanos), 9)
+                while buffer[index - 1] == UInt8(ascii: "0") { index -= 1 }
+            }
+            byte("Z")
+            return index
         }
-        return text + "Z"
     }
 }
