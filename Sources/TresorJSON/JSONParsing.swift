@@ -103,12 +103,7 @@ private struct JSONScanner {
     private mutating func object() throws(JSONParseError) -> JSONValue {
         try enter()
         var members: [String: JSONValue] = [:]
-        skipWhitespace()
-        if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
-            index += 1
-            depth -= 1
-            return .object(members)
-        }
+        if closesEmpty(UInt8(ascii: "}")) { return .object(members) }
         while true {
             skipWhitespace()
             guard index < bytes.count else { throw Self.unexpectedEnd }
@@ -121,39 +116,41 @@ private struct JSONScanner {
             guard bytes[index] == UInt8(ascii: ":") else { throw Self.invalid(bytes[index], "after object key") }
             index += 1
             members[key] = try value()
-            skipWhitespace()
-            guard index < bytes.count else { throw Self.unexpectedEnd }
-            let separator = bytes[index]
-            index += 1
-            if separator == UInt8(ascii: ",") { continue }
-            if separator == UInt8(ascii: "}") { break }
-            throw Self.invalid(separator, "after object key:value pair")
+            if try !continues(closing: UInt8(ascii: "}"), "after object key:value pair") { return .object(members) }
         }
-        depth -= 1
-        return .object(members)
     }
 
     private mutating func array() throws(JSONParseError) -> JSONValue {
         try enter()
         var elements: [JSONValue] = []
-        skipWhitespace()
-        if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
-            index += 1
-            depth -= 1
-            return .array(elements)
-        }
+        if closesEmpty(UInt8(ascii: "]")) { return .array(elements) }
         while true {
             elements.append(try value())
-            skipWhitespace()
-            guard index < bytes.count else { throw Self.unexpectedEnd }
-            let separator = bytes[index]
-            index += 1
-            if separator == UInt8(ascii: ",") { continue }
-            if separator == UInt8(ascii: "]") { break }
-            throw Self.invalid(separator, "after array element")
+            if try !continues(closing: UInt8(ascii: "]"), "after array element") { return .array(elements) }
         }
+    }
+
+    /// Right after the opening bracket: consumes `closing` if the container is empty.
+    private mutating func closesEmpty(_ closing: UInt8) -> Bool {
+        skipWhitespace()
+        guard index < bytes.count, bytes[index] == closing else { return false }
+        index += 1
         depth -= 1
-        return .array(elements)
+        return true
+    }
+
+    /// After a member or element: true at a comma, false at the closing bracket (consumed).
+    private mutating func continues(closing: UInt8, _ context: String) throws(JSONParseError) -> Bool {
+        skipWhitespace()
+        guard index < bytes.count else { throw Self.unexpectedEnd }
+        let separator = bytes[index]
+        index += 1
+        if separator == UInt8(ascii: ",") { return true }
+        if separator == closing {
+            depth -= 1
+            return false
+        }
+        throw Self.invalid(separator, context)
     }
 
     private mutating func literal(_ word: StaticString) throws(JSONParseError) {

@@ -41,7 +41,8 @@ struct Tresor: AsyncParsableCommand {
             if arguments.first == "server", !arguments.contains(where: { $0 == "--help" || $0 == "-h" || $0 == "help" }) {
                 // Parsing only the server's flags skips building the argument sets of every
                 // client command, which was a tenth of the server's start-up time.
-                command = try ServerCommand.parse(Array(arguments.dropFirst()))
+                let flags = Array(arguments.dropFirst())
+                command = try ServerCommand.parseKnownFlags(flags) ?? ServerCommand.parse(flags)
             } else {
                 command = try parseAsRoot(arguments)
             }
