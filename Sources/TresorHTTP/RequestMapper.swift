@@ -45,7 +45,7 @@ public enum RequestMapper {
         case "PATCH":
             operation = .patch
             let contentType = incoming.headers["content-type"] ?? ""
-            let mediaType = contentType.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+            let mediaType = contentType.split(separator: ";").first.map { $0.trimmingWhitespace().lowercased() } ?? ""
             if mediaType.isEmpty {
                 throw .badRequest("PATCH requires Content-Type of application/merge-patch+json")
             }

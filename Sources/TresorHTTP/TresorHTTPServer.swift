@@ -1,23 +1,44 @@
-import Hummingbird
 import HummingbirdCore
 import HummingbirdTLS
 import Logging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
 import NIOSSL
 import ServiceLifecycle
 import TresorCore
 
-/// The HTTP listener as a Hummingbird application, run under swift-service-lifecycle.
+/// One HTTP listener: Hummingbird's HTTP/1 server (with Vault's LIST verb) answering through
+/// `TresorResponder`, as a swift-service-lifecycle service.
+///
+/// It is built on HummingbirdCore directly rather than on Hummingbird's `Application`: Tresor
+/// needs neither its router nor its request contexts, and `Application.run` starts a service
+/// group of its own plus a date cache whose Foundation calendar set-up was a fifth of the
+/// server's start-up.
 public enum TresorHTTPServer {
-    public static func application(core: Core, host: String, port: Int, tls: TLSConfiguration? = nil,
-                                   maxRequestSize: Int = RequestMapper.defaultMaxRequestSize, logger: Logger,
-                                   onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) throws -> any Service
+    public static func listener(core: Core, host: String, port: Int, tls: TLSConfiguration? = nil,
+                                maxRequestSize: Int = RequestMapper.defaultMaxRequestSize, logger: Logger,
+                                onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) throws -> any Service
     {
         let server: HTTPServerBuilder = try tls.map { try .tls(.vaultHTTP1, tlsConfiguration: $0) } ?? .vaultHTTP1
-        return Application(
-            responder: TresorResponder(core: core, maxRequestSize: maxRequestSize),
-            server: server,
+        let responder = TresorResponder(core: core, maxRequestSize: maxRequestSize)
+        return try server.buildServer(
             configuration: .init(address: .hostname(host, port: port), serverName: nil),
-            onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) },
-            logger: logger)
+            eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
+            logger: logger,
+            responder: { request, writer, channel in
+                let response = await responder.respond(to: request, remoteAddress: channel.remoteAddress)
+                do {
+                    try await writer.write(response: response.head, body: response.body)
+                } catch is HTTPParserError {
+                    // The request was malformed past its head, and the response has begun: the
+                    // connection only needs closing. Passing the parser error on would make the
+                    // channel handler write a second response, a 400.
+                    throw ResponseAlreadyStarted()
+                }
+            },
+            onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) })
     }
+
+    struct ResponseAlreadyStarted: Error {}
 }

@@ -1,23 +1,11 @@
-import Hummingbird
+import HTTPTypes
+import HummingbirdCore
 import Logging
 import NIOCore
 import TresorCore
 
-/// The request context: Hummingbird's core storage plus the peer address for audit and CIDR checks.
-public struct TresorRequestContext: Hummingbird.RequestContext, RemoteAddressRequestContext {
-    public var coreContext: CoreRequestContextStorage
-    public let remoteAddress: SocketAddress?
-
-    public init(source: ApplicationRequestContextSource) {
-        coreContext = .init(source: source)
-        remoteAddress = source.channel.remoteAddress
-    }
-}
-
 /// Serves `/v1/...` by handing each request to the core. Knows HTTP, nothing about engines.
-public struct TresorResponder: HTTPResponder {
-    public typealias Context = TresorRequestContext
-
+public struct TresorResponder: Sendable {
     let core: Core
     let maxRequestSize: Int
 
@@ -26,9 +14,9 @@ public struct TresorResponder: HTTPResponder {
         self.maxRequestSize = maxRequestSize
     }
 
-    public func respond(to request: Request, context: Context) async throws -> Response {
-        let rendered = await handle(request, context: context)
-        var headers: HTTPFields = [.contentType: "application/json", .cacheControl: "no-store"]
+    public func respond(to request: Request, remoteAddress: SocketAddress?) async -> Response {
+        let rendered = await handle(request, remoteAddress: remoteAddress)
+        var headers: HTTPFields = [.contentType: "application/json", .cacheControl: "no-store", .date: HTTPDate.now()]
         let isHead = request.method == .head
         guard let body = rendered.body, !isHead else {
             if let body = rendered.body { headers[.contentLength] = String(body.count) }
@@ -38,7 +26,7 @@ public struct TresorResponder: HTTPResponder {
         return Response(status: .init(code: rendered.status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
 
-    private func handle(_ request: Request, context: Context) async -> RenderedResponse {
+    private func handle(_ request: Request, remoteAddress: SocketAddress?) async -> RenderedResponse {
         var request = request
         let buffer: ByteBuffer
         do {
@@ -54,7 +42,7 @@ public struct TresorResponder: HTTPResponder {
         }
         let incoming = RequestMapper.Incoming(
             method: request.method.rawValue, rawPath: request.uri.path, query: request.uri.query, headers: headers,
-            body: Array(buffer.readableBytesView), remoteAddress: context.remoteAddress?.ipAddress)
+            body: Array(buffer.readableBytesView), remoteAddress: remoteAddress?.ipAddress)
         do {
             let logical = try RequestMapper.map(incoming)
             return ResponseRenderer.render(try await core.handle(logical))

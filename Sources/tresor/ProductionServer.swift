@@ -1,5 +1,4 @@
 import Foundation
-import Hummingbird
 import HummingbirdTLS
 import Logging
 import NIOSSL
@@ -147,7 +146,7 @@ struct PreparedListener {
     }
 
     func application(core: Core, logger: Logger, onRunning: @escaping @Sendable (Int) async -> Void) throws -> any Service {
-        try TresorHTTPServer.application(core: core, host: host, port: port, tls: tls, maxRequestSize: maxRequestSize,
+        try TresorHTTPServer.listener(core: core, host: host, port: port, tls: tls, maxRequestSize: maxRequestSize,
                                      logger: logger, onRunning: onRunning)
     }
 }

@@ -42,7 +42,11 @@ struct Tresor: AsyncParsableCommand {
                 // Parsing only the server's flags skips building the argument sets of every
                 // client command, which was a tenth of the server's start-up time.
                 let flags = Array(arguments.dropFirst())
-                command = try ServerCommand.parseKnownFlags(flags) ?? ServerCommand.parse(flags)
+                if let options = ServerOptions.parseKnownFlags(flags) {
+                    try await options.run()
+                    return
+                }
+                command = try ServerCommand.parse(flags)
             } else {
                 command = try parseAsRoot(arguments)
             }

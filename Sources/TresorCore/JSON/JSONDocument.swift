@@ -40,6 +40,14 @@ public struct StoredObject {
     public func string(_ key: String) throws -> String { try require(key) { $0.stringValue } }
     public func int64(_ key: String) throws -> Int64 { try require(key, StoredObject.int64) }
     public func double(_ key: String) throws -> Double { try require(key, StoredObject.double) }
+    public func integer<T: FixedWidthInteger>(_ key: String, as type: T.Type = T.self) throws -> T {
+        try require(key) { StoredObject.int64($0).flatMap(T.init(exactly:)) }
+    }
+    /// A member that is itself a hand-mapped record (or an array of them).
+    public func document<T: JSONDocument>(_ key: String, as type: T.Type = T.self) throws -> T {
+        guard let member = members[key] else { throw Self.corrupt(self.type, "bad \(key)") }
+        return try T(storedJSON: member)
+    }
 
     /// Dates are stored as Foundation's Codable writes them: seconds since 2001-01-01.
     public func date(_ key: String) throws -> Date { Date(timeIntervalSinceReferenceDate: try double(key)) }
@@ -90,6 +98,18 @@ public struct StoredObject {
         default: return nil
         }
     }
+}
+
+/// A table of records (mounts, audit devices) is stored as a JSON array of them.
+extension Array: JSONDocument where Element: JSONDocument {
+    public init(storedJSON: JSONValue) throws {
+        guard case .array(let items) = storedJSON else {
+            throw TresorError.internalError("stored list of \(Element.self) is corrupt: not an array")
+        }
+        self = try items.map(Element.init(storedJSON:))
+    }
+
+    public var storedJSON: JSONValue { .array(map(\.storedJSON)) }
 }
 
 extension Date {

@@ -1,7 +1,7 @@
 import Foundation
 
 /// A lease as stored under `sys/expire/id/<lease id>`.
-public struct LeaseEntry: Codable, Sendable {
+public struct LeaseEntry: JSONDocument {
     public var leaseID: String
     public var path: String
     public var mountAccessor: String
@@ -39,5 +39,49 @@ public struct LeaseEntry: Codable, Sendable {
             data["revoke_error"] = .string(lastRevokeError ?? "")
         }
         return data
+    }
+}
+
+// Every dynamic credential writes one and every renewal rewrites it. Member names are those
+// synthesized Codable gave the struct; dates are seconds since 2001.
+extension LeaseEntry {
+    public init(storedJSON: JSONValue) throws {
+        let stored = try StoredObject(storedJSON, of: Self.self)
+        leaseID = try stored.string("leaseID")
+        path = try stored.string("path")
+        mountAccessor = try stored.string("mountAccessor")
+        secretType = try stored.string("secretType")
+        internalData = try stored.stringMap("internalData")
+        tokenHash = try stored.optional("tokenHash") { try $0.string($1) }
+        issueTime = try stored.date("issueTime")
+        expireTime = try stored.date("expireTime")
+        maxExpireTime = try stored.date("maxExpireTime")
+        lastRenewalTime = try stored.optional("lastRenewalTime") { try $0.date($1) }
+        renewable = try stored.bool("renewable")
+        ttl = try stored.int64("ttl")
+        revokeAttempts = try stored.integer("revokeAttempts")
+        lastRevokeError = try stored.optional("lastRevokeError") { try $0.string($1) }
+        irrevocable = try stored.bool("irrevocable")
+    }
+
+    public var storedJSON: JSONValue {
+        var object: [String: JSONValue] = [
+            "leaseID": .string(leaseID),
+            "path": .string(path),
+            "mountAccessor": .string(mountAccessor),
+            "secretType": .string(secretType),
+            "internalData": JSONValue(internalData),
+            "issueTime": issueTime.storedJSON,
+            "expireTime": expireTime.storedJSON,
+            "maxExpireTime": maxExpireTime.storedJSON,
+            "renewable": .bool(renewable),
+            "ttl": .int(ttl),
+            "revokeAttempts": .int(Int64(revokeAttempts)),
+            "irrevocable": .bool(irrevocable),
+        ]
+        if let tokenHash { object["tokenHash"] = .string(tokenHash) }
+        if let lastRenewalTime { object["lastRenewalTime"] = lastRenewalTime.storedJSON }
+        if let lastRevokeError { object["lastRevokeError"] = .string(lastRevokeError) }
+        return .object(object)
     }
 }

@@ -28,8 +28,9 @@ public struct Keyring: Sendable {
         return copy
     }
 
-    private struct Stored: Codable {
-        struct Key: Codable {
+    /// The stored form, with the member names synthesized Codable gave it.
+    struct Stored: JSONDocument {
+        struct Key: JSONDocument {
             let term: UInt32
             let value: String
             let install_time: Date
@@ -62,4 +63,25 @@ public struct Keyring: Sendable {
         self.terms = terms
         self.activeTerm = stored.active_term
     }
+}
+
+extension Keyring.Stored {
+    init(storedJSON: JSONValue) throws {
+        let stored = try StoredObject(storedJSON, of: Self.self)
+        active_term = try stored.integer("active_term")
+        keys = try stored.document("keys")
+    }
+
+    var storedJSON: JSONValue { ["active_term": .int(Int64(active_term)), "keys": keys.storedJSON] }
+}
+
+extension Keyring.Stored.Key {
+    init(storedJSON: JSONValue) throws {
+        let stored = try StoredObject(storedJSON, of: Self.self)
+        term = try stored.integer("term")
+        value = try stored.string("value")
+        install_time = try stored.date("install_time")
+    }
+
+    var storedJSON: JSONValue { ["term": .int(Int64(term)), "value": .string(value), "install_time": install_time.storedJSON] }
 }
