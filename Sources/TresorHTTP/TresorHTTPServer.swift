@@ -9,7 +9,8 @@ import ServiceLifecycle
 import TresorCore
 
 /// One HTTP listener: Hummingbird's HTTP/1 server (with Vault's LIST verb) answering through
-/// `TresorResponder`, as a swift-service-lifecycle service.
+/// `TresorResponder`, as a swift-service-lifecycle service. With a start gate, requests wait
+/// until it opens.
 ///
 /// It is built on HummingbirdCore directly rather than on Hummingbird's `Application`: Tresor
 /// needs neither its router nor its request contexts, and `Application.run` starts a service
@@ -18,6 +19,7 @@ import TresorCore
 public enum TresorHTTPServer {
     public static func listener(core: Core, host: String, port: Int, tls: TLSConfiguration? = nil,
                                 maxRequestSize: Int = RequestMapper.defaultMaxRequestSize, logger: Logger,
+                                startGate: StartGate? = nil,
                                 onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) throws -> any Service
     {
         let server: HTTPServerBuilder = try tls.map { try .tls(.vaultHTTP1, tlsConfiguration: $0) } ?? .vaultHTTP1
@@ -27,6 +29,7 @@ public enum TresorHTTPServer {
             eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
             logger: logger,
             responder: { request, writer, channel in
+                await startGate?.pass()
                 let response = await responder.respond(to: request, remoteAddress: channel.remoteAddress)
                 do {
                     try await writer.write(response: response.head, body: response.body)

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import ServiceLifecycle
+import Synchronization
 import TresorAuth
 import TresorCore
 import TresorHTTP
@@ -16,22 +17,75 @@ enum DevServer {
         }
         var logger = Logger(label: "tresor")
         logger.logLevel = Logger.Level(rawValue: logLevel == "warn" ? "warning" : logLevel) ?? .info
+        ListenerWarmUp.start(logger: logger)
 
         var registry = BackendRegistry()
         SecretsEngines.register(into: &registry)
         AuthMethods.register(into: &registry)
         let core = Core(physical: InMemoryBackend(), registry: registry, storageType: "inmem", logger: logger)
-        let (unsealKey, rootToken) = try await core.initializeDev(rootTokenID: rootTokenID?.isEmpty == false ? rootTokenID : nil)
-        writeTokenHelper(rootToken)
         let reopenOnHangUp = AuditReopener(core: core)
         defer { reopenOnHangUp.cancel() }
 
-        let http = try TresorHTTPServer.listener(core: core, host: host, port: port, logger: logger) { boundPort in
-            printBanner(address: "http://\(host):\(boundPort)", unsealKey: unsealKey, rootToken: rootToken)
+        // The listener binds while the core initialises (the two take about as long); requests
+        // that arrive first wait at the gate, which the initialisation opens.
+        let ready = StartGate()
+        let banner = Banner(host: host)
+        let http = try TresorHTTPServer.listener(core: core, host: host, port: port, logger: logger, startGate: ready) { boundPort in
+            banner.bound(port: boundPort)
         }
-        let listener = ListenerService(application: http, description: "listener http://\(host):\(port)")
-        let group = ServiceGroup(configuration: .init(services: [.init(service: listener)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        let initialization = Initialization(
+            core: core, rootTokenID: rootTokenID?.isEmpty == false ? rootTokenID : nil, ready: ready, banner: banner)
+        let group = ServiceGroup(configuration: .init(
+            services: [
+                .init(service: ListenerService(application: http, description: "listener http://\(host):\(port)")),
+                .init(service: initialization, successTerminationBehavior: .ignore),
+            ],
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
+    }
+
+    /// Initialises and unseals the in-memory core, logs the CLI in, then lets requests through.
+    /// A failure stops the service group, and the server exits with it.
+    private struct Initialization: Service, CustomStringConvertible {
+        let core: Core
+        let rootTokenID: String?
+        let ready: StartGate
+        let banner: Banner
+        var description: String { "dev-mode initialisation" }
+
+        func run() async throws {
+            let (unsealKey, rootToken) = try await core.initializeDev(rootTokenID: rootTokenID)
+            writeTokenHelper(rootToken)
+            ready.open()
+            banner.initialized(unsealKey: unsealKey, rootToken: rootToken)
+        }
+    }
+
+    /// The banner needs the bound port and the root token, which arrive in either order.
+    private final class Banner: Sendable {
+        private struct Parts {
+            var port: Int?
+            var keys: (unsealKey: [UInt8], rootToken: String)?
+        }
+        private let host: String
+        private let parts = Mutex(Parts())
+
+        init(host: String) { self.host = host }
+
+        func bound(port: Int) { printOnceComplete { $0.port = port } }
+        func initialized(unsealKey: [UInt8], rootToken: String) { printOnceComplete { $0.keys = (unsealKey, rootToken) } }
+
+        private func printOnceComplete(_ update: (inout Parts) -> Void) {
+            let complete = parts.withLock { parts -> (Int, [UInt8], String)? in
+                let wasComplete = parts.port != nil && parts.keys != nil
+                update(&parts)
+                guard !wasComplete, let port = parts.port, let keys = parts.keys else { return nil }
+                return (port, keys.unsealKey, keys.rootToken)
+            }
+            if let (port, unsealKey, rootToken) = complete {
+                printBanner(address: "http://\(host):\(port)", unsealKey: unsealKey, rootToken: rootToken)
+            }
+        }
     }
 
     /// Dev mode logs the CLI in, as Vault's does, so the next command just works.

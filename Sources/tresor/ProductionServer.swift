@@ -19,6 +19,7 @@ enum ProductionServer {
             logger.logLevel = Logger.Level(rawValue: level == "warn" ? "warning" : level) ?? .info
             return logger
         }()
+        ListenerWarmUp.start(logger: logger)
         let environment = ProcessInfo.processInfo.environment
 
         guard let storage = config.storage else {
