@@ -12,13 +12,15 @@ import Testing
         #expect(PathPattern("config").match("config2") == nil)
     }
 
-    @Test func trimmingWhitespaceMatchesGoTrimSpace() {
+    @Test func trimmingWhitespaceMatchesGoTrimSpace() throws {
         #expect(" \t Root\n".trimmingWhitespace() == "Root")
         #expect("\u{00A0}\u{2003}ops\u{3000}".trimmingWhitespace() == "ops")
         #expect("  a b  ".trimmingWhitespace() == "a b")
         #expect(" \n\t ".trimmingWhitespace() == "" && "".trimmingWhitespace() == "")
         #expect("application/json ; charset=utf-8".split(separator: ";")[0].trimmingWhitespace() == "application/json")
         #expect(PolicyParser.normalize(" Root ") == "root")
+        #expect("//a/b//".trimming { $0 == "/" } == "a/b" && "///".trimming { $0 == "/" } == "")
+        #expect(try Core.normalizeMountPath("/kv/team/") == "kv/team/")
     }
 
     @Test func durations() {

@@ -37,7 +37,7 @@ extension Core {
     }
 
     static func normalizeAuditPath(_ raw: String) throws -> String {
-        let path = raw.trimmingCharacters(in: CharacterSet(charactersIn: "/"))
+        let path = raw.trimming { $0 == "/" }
         guard !path.isEmpty, !path.contains("*"), !path.split(separator: "/").contains(where: { $0 == ".." || $0 == "." }) else {
             throw TresorError.badRequest("invalid audit device path \"\(raw)\"")
         }

@@ -6,7 +6,7 @@ extension Core {
     static let protectedSecretMounts: Set<String> = ["sys/", "cubbyhole/", "identity/"]
 
     public static func normalizeMountPath(_ raw: String) throws(TresorError) -> String {
-        var path = raw.trimmingCharacters(in: CharacterSet(charactersIn: "/"))
+        var path = raw.trimming { $0 == "/" }
         guard !path.isEmpty else { throw .badRequest("missing mount path") }
         let segments = path.split(separator: "/", omittingEmptySubsequences: false)
         if segments.contains(where: { $0.isEmpty || $0 == "." || $0 == ".." }) {
