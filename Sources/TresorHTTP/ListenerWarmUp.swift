@@ -1,27 +1,19 @@
 import Logging
 import NIOCore
 import NIOEmbedded
-import NIOPosix
 
 /// Builds one HTTP connection's channel pipeline on an in-memory channel and parses a request
-/// through it, on an idle event loop while the server is still starting.
+/// through it, while the server is still starting and has a core to spare.
 ///
 /// The first connection a server accepts otherwise pays the Swift runtime's one-time costs for
 /// every type in that pipeline: generic metadata is instantiated, and every protocol-conformance
 /// check (NIO asks each handler whether it handles inbound and outbound events) scans the
 /// binary's 11,600 conformance records once before its answer is cached. That was a sixth of the
-/// time from exec to the first answer. Done here, on a second core while the first initialises
-/// the core, the first client finds it all cached. Nothing of this channel outlives the call.
+/// time from exec to the first answer. Done beforehand, the first client finds it all cached.
+/// Nothing of this channel outlives the call.
 public enum ListenerWarmUp {
-    /// Runs on an event loop other than the caller's, when there is one.
-    public static func start(logger: Logger) {
-        let group = MultiThreadedEventLoopGroup.singleton
-        let loop = group.makeIterator().first { !$0.inEventLoop } ?? group.next()
-        loop.execute { _ = run(logger: logger) }
-    }
-
     /// Returns whether the pipeline was built (the embedded loop completes it synchronously).
-    static func run(logger: Logger) -> Bool {
+    public static func run(logger: Logger) -> Bool {
         let channel = EmbeddedChannel()
         // Requests are parsed but never answered: nothing consumes the connection's stream.
         let connection = VaultHTTP1Channel(responder: { _, _, _ in })

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import NIOCore
 import ServiceLifecycle
 import Synchronization
 import TresorAuth
@@ -17,7 +18,6 @@ enum DevServer {
         }
         var logger = Logger(label: "tresor")
         logger.logLevel = Logger.Level(rawValue: logLevel == "warn" ? "warning" : logLevel) ?? .info
-        ListenerWarmUp.start(logger: logger)
 
         var registry = BackendRegistry()
         SecretsEngines.register(into: &registry)
@@ -26,39 +26,38 @@ enum DevServer {
         let reopenOnHangUp = AuditReopener(core: core)
         defer { reopenOnHangUp.cancel() }
 
-        // The listener binds while the core initialises (the two take about as long); requests
-        // that arrive first wait at the gate, which the initialisation opens.
+        // The core initialises on a second event loop while this one builds and binds the
+        // listener (the two take about as long); requests that arrive first wait at the gate,
+        // which the initialisation opens.
         let ready = StartGate()
         let banner = Banner(host: host)
+        let initialized = EventLoops.other().runTask {
+            let (unsealKey, rootToken) = try await core.initializeDev(rootTokenID: rootTokenID?.isEmpty == false ? rootTokenID : nil)
+            writeTokenHelper(rootToken)
+            ready.open()
+            banner.initialized(unsealKey: unsealKey, rootToken: rootToken)
+        }
+        // Meanwhile this loop has time to spare for the first connection's one-time costs.
+        _ = ListenerWarmUp.run(logger: logger)
         let http = try TresorHTTPServer.listener(core: core, host: host, port: port, logger: logger, startGate: ready) { boundPort in
             banner.bound(port: boundPort)
         }
-        let initialization = Initialization(
-            core: core, rootTokenID: rootTokenID?.isEmpty == false ? rootTokenID : nil, ready: ready, banner: banner)
         let group = ServiceGroup(configuration: .init(
             services: [
-                .init(service: ListenerService(application: http, description: "listener http://\(host):\(port)")),
-                .init(service: initialization, successTerminationBehavior: .ignore),
+                .init(service: Initialization(result: initialized), successTerminationBehavior: .ignore,
+                      serviceName: "dev-mode initialisation"),
+                .init(service: http, serviceName: "listener http://\(host):\(port)"),
             ],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }
 
-    /// Initialises and unseals the in-memory core, logs the CLI in, then lets requests through.
-    /// A failure stops the service group, and the server exits with it.
-    private struct Initialization: Service, CustomStringConvertible {
-        let core: Core
-        let rootTokenID: String?
-        let ready: StartGate
-        let banner: Banner
-        var description: String { "dev-mode initialisation" }
+    /// Waits for the initialisation started before the service group: a failure stops the
+    /// group, and the server exits with it.
+    private struct Initialization: Service {
+        let result: EventLoopFuture<Void>
 
-        func run() async throws {
-            let (unsealKey, rootToken) = try await core.initializeDev(rootTokenID: rootTokenID)
-            writeTokenHelper(rootToken)
-            ready.open()
-            banner.initialized(unsealKey: unsealKey, rootToken: rootToken)
-        }
+        func run() async throws { try await result.get() }
     }
 
     /// The banner needs the bound port and the root token, which arrive in either order.
@@ -72,7 +71,8 @@ enum DevServer {
 
         init(host: String) { self.host = host }
 
-        func bound(port: Int) { printOnceComplete { $0.port = port } }
+        func bound(port: Int) {
+ printOnceComplete { $0.port = port } }
         func initialized(unsealKey: [UInt8], rootToken: String) { printOnceComplete { $0.keys = (unsealKey, rootToken) } }
 
         private func printOnceComplete(_ update: (inout Parts) -> Void) {

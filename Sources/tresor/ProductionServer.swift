@@ -19,7 +19,9 @@ enum ProductionServer {
             logger.logLevel = Logger.Level(rawValue: level == "warn" ? "warning" : level) ?? .info
             return logger
         }()
-        ListenerWarmUp.start(logger: logger)
+        // While the configuration is read and storage opened, another core prepares the first
+        // connection's pipeline.
+        EventLoops.other().execute { _ = ListenerWarmUp.run(logger: logger) }
         let environment = ProcessInfo.processInfo.environment
 
         guard let storage = config.storage else {
@@ -63,7 +65,7 @@ enum ProductionServer {
         defer { reopenOnHangUp.cancel() }
         let services = zip(prepared, apps).map { listener, app in
             ServiceGroupConfiguration.ServiceConfiguration(
-                service: ListenerService(application: app, description: "listener \(listener.scheme)://\(listener.host):\(listener.port)"))
+                service: app, serviceName: "listener \(listener.scheme)://\(listener.host):\(listener.port)")
         }
         let group = ServiceGroup(configuration: .init(services: services,
                                                       gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

@@ -25,14 +25,20 @@ public struct BackendFactory: Sendable {
 }
 
 public struct BackendRegistry: Sendable {
-    var factories: [BackendKind: [String: BackendFactory]] = [:]
+    /// One table per kind rather than one keyed by kind: a dictionary keyed by a new type costs
+    /// the runtime a scan of every protocol conformance in the binary, at start-up.
+    private var secretEngines: [String: BackendFactory] = [:]
+    private var authMethods: [String: BackendFactory] = [:]
     /// Other names a type is enabled under, as "kv-v2" is kv with version 2.
     var aliases: [String: (String, [String: String])] = [:]
 
     public init() {}
 
     public mutating func register(_ factory: BackendFactory) {
-        factories[factory.kind, default: [:]][factory.type] = factory
+        switch factory.kind {
+        case .secret: secretEngines[factory.type] = factory
+        case .auth: authMethods[factory.type] = factory
+        }
     }
 
     public mutating func alias(_ name: String, to type: String, options: [String: String]) {
@@ -40,6 +46,6 @@ public struct BackendRegistry: Sendable {
     }
 
     func factory(kind: BackendKind, type: String) -> BackendFactory? {
-        factories[kind]?[type]
+        kind == .secret ? secretEngines[type] : authMethods[type]
     }
 }
