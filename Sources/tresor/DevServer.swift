@@ -33,8 +33,9 @@ enum DevServer {
         let banner = Banner(host: host)
         let initialized = EventLoops.other().runTask {
             let (unsealKey, rootToken) = try await core.initializeDev(rootTokenID: rootTokenID?.isEmpty == false ? rootTokenID : nil)
-            writeTokenHelper(rootToken)
+            // Requests first: writing the token file can wait on the file system's journal.
             ready.open()
+            writeTokenHelper(rootToken)
             banner.initialized(unsealKey: unsealKey, rootToken: rootToken)
         }
         // Meanwhile this loop has time to spare for the first connection's one-time costs.
@@ -93,12 +94,17 @@ enum DevServer {
     /// attributes, a noticeable share of dev-mode start-up for a 28-byte file.
     static func writeTokenHelper(_ token: String) {
         guard let home = getenv("HOME").map({ String(cString: $0) }), !home.isEmpty else { return }
-        let fd = open(home + "/.vault-token", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        // No O_TRUNC: truncating to zero frees the file's block, and on a file system mounted
+        // with `discard` that waits for the disk. Overwriting, then cutting to length, keeps it.
+        let fd = open(home + "/.vault-token", O_WRONLY | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else { return }
         defer { close(fd) }
         // An existing file keeps its mode on open; the token must not stay readable by others.
         guard fchmod(fd, 0o600) == 0 else { return }
-        _ = Array(token.utf8).withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        let bytes = Array(token.utf8)
+        let written = bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) }
+        guard written == bytes.count else { return }
+        _ = ftruncate(fd, off_t(bytes.count))
     }
 
     static func printBanner(address: String, unsealKey: [UInt8], rootToken: String) {
