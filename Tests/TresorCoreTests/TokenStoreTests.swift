@@ -114,4 +114,16 @@ import Testing
         #expect(scheduler.due(at: now.addingTimeInterval(60)) == ["b"])
         #expect(scheduler.count == 1)
     }
+
+    @Test func schedulerOrdersDueKeysAcrossShards() {
+        let scheduler = ExpiryScheduler()
+        let now = Date()
+        let keys = (0..<200).map { "token-\($0)" }
+        for (offset, key) in keys.enumerated().reversed() {
+            scheduler.schedule(key, at: now.addingTimeInterval(Double(offset)))
+        }
+        #expect(scheduler.count == 200)
+        #expect(scheduler.due(at: now.addingTimeInterval(99.5)) == Array(keys[..<100]))
+        #expect(scheduler.count == 100)
+    }
 }

@@ -30,37 +30,25 @@ public enum GoFormat {
         let year = Int(parts.tm_year) + 1900
         // Room for any year gmtime can return (sign and ten digits) and the rest.
         return String(unsafeUninitializedCapacity: 40) { buffer in
-            var index = 0
-            func digits(_ value: Int, _ width: Int) {
-                var value = value
-                for position in stride(from: index + width - 1, through: index, by: -1) {
-                    buffer[position] = UInt8(ascii: "0") + UInt8(value % 10)
-                    value /= 10
-                }
-                index += width
-            }
-            func byte(_ ascii: Unicode.Scalar) {
-                buffer[index] = UInt8(ascii: ascii)
-                index += 1
-            }
+            var out = ASCIIWriter(buffer)
             // As Go writes years: a sign when negative, at least four digits.
-            if year < 0 { byte("-") }
+            if year < 0 { out.text("-") }
             let magnitude = year.magnitude
             if magnitude <= 9999 {
-                digits(Int(magnitude), 4)
+                out.digits(Int(magnitude), 4)
             } else {
-                for character in String(magnitude).utf8 { buffer[index] = character; index += 1 }
+                for character in String(magnitude).utf8 { out.append(character) }
             }
-            byte("-"); digits(Int(parts.tm_mon) + 1, 2); byte("-")
-            digits(Int(parts.tm_mday), 2); byte("T"); digits(Int(parts.tm_hour), 2); byte(":")
-            digits(Int(parts.tm_min), 2); byte(":"); digits(Int(parts.tm_sec), 2)
+            out.text("-"); out.digits(Int(parts.tm_mon) + 1, 2); out.text("-")
+            out.digits(Int(parts.tm_mday), 2); out.text("T"); out.digits(Int(parts.tm_hour), 2); out.text(":")
+            out.digits(Int(parts.tm_min), 2); out.text(":"); out.digits(Int(parts.tm_sec), 2)
             if nanos > 0 {
-                byte(".")
-                digits(Int(nanos), 9)
-                while buffer[index - 1] == UInt8(ascii: "0") { index -= 1 }
+                out.text(".")
+                out.digits(Int(nanos), 9)
+                while out.last == UInt8(ascii: "0") { out.dropLast() }
             }
-            byte("Z")
-            return index
+            out.text("Z")
+            return out.count
         }
     }
 }

@@ -1,8 +1,9 @@
 import Foundation
 import Synchronization
 
-/// One timer wheel for every expiry: a min-heap of deadlines drained by a single task, so a
-/// hundred thousand live tokens cost memory, not tasks.
+/// One timer wheel for every expiry: min-heaps of deadlines drained by a single task, so a
+/// hundred thousand live tokens cost memory, not tasks. Sharded by key: every token creation
+/// schedules here, and one heap and map would make them all wait whenever the map grows.
 public final class ExpiryScheduler: Sendable {
     private struct Item {
         let deadline: Date
@@ -15,12 +16,24 @@ public final class ExpiryScheduler: Sendable {
         var current: [String: Date] = [:]
     }
 
-    private let state = Mutex(State())
+    private final class Shard: Sendable {
+        let state = Mutex(State())
+    }
 
-    public init() {}
+    private let shards: [Shard]
+
+    public init(shardCount: Int = 16) {
+        shards = (0..<max(1, shardCount)).map { _ in Shard() }
+    }
+
+    private func shard(for key: String) -> Shard {
+        var hasher = Hasher()
+        hasher.combine(key)
+        return shards[Int(UInt(bitPattern: hasher.finalize()) % UInt(shards.count))]
+    }
 
     public func schedule(_ key: String, at deadline: Date) {
-        state.withLock { s in
+        shard(for: key).state.withLock { s in
             s.current[key] = deadline
             s.heap.append(Item(deadline: deadline, key: key))
             Self.siftUp(&s.heap, s.heap.count - 1)
@@ -28,15 +41,22 @@ public final class ExpiryScheduler: Sendable {
     }
 
     public func cancel(_ key: String) {
-        state.withLock { _ = $0.current.removeValue(forKey: key) }
+        shard(for: key).state.withLock { _ = $0.current.removeValue(forKey: key) }
     }
 
-    public var count: Int { state.withLock { $0.current.count } }
+    public var count: Int { shards.reduce(0) { total, shard in total + shard.state.withLock { $0.current.count } } }
 
-    /// Removes and returns every key whose deadline has passed.
+    /// Removes and returns every key whose deadline has passed, earliest deadline first.
     public func due(at now: Date) -> [String] {
-        state.withLock { s in
-            var result: [String] = []
+        var due: [Item] = []
+        for shard in shards {
+            Self.drain(shard, before: now, into: &due)
+        }
+        return due.sorted { $0.deadline < $1.deadline }.map(\.key)
+    }
+
+    private static func drain(_ shard: Shard, before now: Date, into result: inout [Item]) {
+        shard.state.withLock { s in
             while let top = s.heap.first, top.deadline <= now {
                 let last = s.heap.removeLast()
                 if !s.heap.isEmpty {
@@ -45,10 +65,9 @@ public final class ExpiryScheduler: Sendable {
                 }
                 if s.current[top.key] == top.deadline {
                     s.current.removeValue(forKey: top.key)
-                    result.append(top.key)
+                    result.append(top)
                 }
             }
-            return result
         }
     }
 

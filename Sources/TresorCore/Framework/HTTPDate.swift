@@ -23,26 +23,15 @@ public enum HTTPDate {
         gmtime_r(&seconds, &parts)
         let year = min(max(Int(parts.tm_year) + 1900, 0), 9999)
         return String(unsafeUninitializedCapacity: 29) { buffer in
-            var index = 0
-            func name(_ text: StaticString) {
-                text.withUTF8Buffer { for byte in $0 { buffer[index] = byte; index += 1 } }
-            }
-            func digits(_ value: Int, _ width: Int) {
-                var value = value
-                for position in stride(from: index + width - 1, through: index, by: -1) {
-                    buffer[position] = UInt8(ascii: "0") + UInt8(value % 10)
-                    value /= 10
-                }
-                index += width
-            }
-            name(weekdays[Int(parts.tm_wday)]); name(", ")
-            digits(Int(parts.tm_mday), 2); name(" ")
-            name(months[Int(parts.tm_mon)]); name(" ")
-            digits(year, 4); name(" ")
-            digits(Int(parts.tm_hour), 2); name(":")
-            digits(Int(parts.tm_min), 2); name(":")
-            digits(Int(parts.tm_sec), 2); name(" GMT")
-            return index
+            var out = ASCIIWriter(buffer)
+            out.text(weekdays[Int(parts.tm_wday)]); out.text(", ")
+            out.digits(Int(parts.tm_mday), 2); out.text(" ")
+            out.text(months[Int(parts.tm_mon)]); out.text(" ")
+            out.digits(year, 4); out.text(" ")
+            out.digits(Int(parts.tm_hour), 2); out.text(":")
+            out.digits(Int(parts.tm_min), 2); out.text(":")
+            out.digits(Int(parts.tm_sec), 2); out.text(" GMT")
+            return out.count
         }
     }
 }
