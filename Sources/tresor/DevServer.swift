@@ -72,8 +72,7 @@ enum DevServer {
 
         init(host: String) { self.host = host }
 
-        func bound(port: Int) {
- printOnceComplete { $0.port = port } }
+        func bound(port: Int) { printOnceComplete { $0.port = port } }
         func initialized(unsealKey: [UInt8], rootToken: String) { printOnceComplete { $0.keys = (unsealKey, rootToken) } }
 
         private func printOnceComplete(_ update: (inout Parts) -> Void) {
