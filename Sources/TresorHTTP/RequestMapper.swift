@@ -1,32 +1,50 @@
 import Foundation
+import NIOCore
 import TresorCore
 
 /// Turns the parts of an HTTP request into a `LogicalRequest`, as Vault's HTTP layer does. Kept
 /// free of Hummingbird types so every rule here is tested without sockets.
 public enum RequestMapper {
     public static let defaultMaxRequestSize = 32 * 1024 * 1024
-    /// Vault refuses bodies with more strings than this, to bound the work parsing can cause.
-    static let maxJSONStrings = 1000 * 1000
+    /// Headers that name the caller: a request carrying one of them twice is refused, since
+    /// servers disagree on which copy counts (Vault and OpenBao take the first, others the last).
+    static let identityHeaders = ["x-vault-token", "authorization"]
 
     public struct Incoming: Sendable {
         public var method: String
         public var rawPath: String
         public var query: String?
         public var headers: [String: String]
-        public var body: [UInt8]
+        /// Header names (lower-cased) that the request carried more than once.
+        public var repeatedHeaders: Set<String>
+        public var body: ByteBuffer
         public var remoteAddress: String?
+        public var jsonLimits: JSONLimits
 
-        public init(method: String, rawPath: String, query: String? = nil, headers: [String: String] = [:], body: [UInt8] = [], remoteAddress: String? = nil) {
+        public init(method: String, rawPath: String, query: String? = nil, headers: [String: String] = [:],
+                    repeatedHeaders: Set<String> = [], body: ByteBuffer = ByteBuffer(), remoteAddress: String? = nil,
+                    jsonLimits: JSONLimits = .requestDefault) {
             self.method = method
             self.rawPath = rawPath
             self.query = query
             self.headers = headers
+            self.repeatedHeaders = repeatedHeaders
             self.body = body
             self.remoteAddress = remoteAddress
+            self.jsonLimits = jsonLimits
+        }
+
+        public init(method: String, rawPath: String, query: String? = nil, headers: [String: String] = [:], body: [UInt8],
+                    remoteAddress: String? = nil) {
+            self.init(method: method, rawPath: rawPath, query: query, headers: headers, body: ByteBuffer(bytes: body),
+                      remoteAddress: remoteAddress)
         }
     }
 
     public static func map(_ incoming: Incoming) throws(TresorError) -> LogicalRequest {
+        for name in identityHeaders where incoming.repeatedHeaders.contains(name) {
+            throw .badRequest("multiple \(name == "authorization" ? "Authorization" : "X-Vault-Token") headers in one request")
+        }
         let path = try logicalPath(incoming.rawPath)
         var queryItems = parseQuery(incoming.query)
         let listFlag = queryItems.removeValue(forKey: "list").map(isTruthy) ?? false
@@ -62,16 +80,23 @@ public enum RequestMapper {
         }
 
         var data: [String: JSONValue] = [:]
-        if isWrite || operation == .patch || operation == .delete {
-            data = try parseBody(incoming.body)
-        }
         if operation == .read || operation == .list || operation == .delete || operation == .help {
             // Vault reads parameters of reads from the query string.
-            for (key, value) in queryItems where data[key] == nil { data[key] = .string(value) }
+            for (key, value) in queryItems { data[key] = .string(value) }
         }
+        var request = LogicalRequest(operation: operation, path: path, data: data, clientToken: token(incoming.headers),
+                                     remoteAddress: incoming.remoteAddress, isWrite: isWrite, headers: incoming.headers)
+        if isWrite || operation == .patch || operation == .delete {
+            let body = incoming.body, limits = incoming.jsonLimits
+            if !isBlank(body) {
+                request.pendingBody = { () throws(TresorError) in try parseBody(body, limits: limits) }
+            }
+        }
+        return request
+    }
 
-        return LogicalRequest(operation: operation, path: path, data: data, clientToken: token(incoming.headers),
-                              remoteAddress: incoming.remoteAddress, isWrite: isWrite, headers: incoming.headers)
+    static func isBlank(_ body: ByteBuffer) -> Bool {
+        body.readableBytesView.allSatisfy { $0 == 0x20 || $0 == 0x0a || $0 == 0x0d || $0 == 0x09 }
     }
 
     /// The path after `/v1/`, percent-decoded, with relative and empty segments refused rather
@@ -116,9 +141,10 @@ public enum RequestMapper {
         return ""
     }
 
-    static func parseBody(_ body: [UInt8]) throws(TresorError) -> [String: JSONValue] {
-        if body.allSatisfy({ $0 == 0x20 || $0 == 0x0a || $0 == 0x0d || $0 == 0x09 }) { return [:] }
-        let value = try JSONReader.parse(body)
+    /// Parses a body in place, without copying it out of the buffer it arrived in.
+    static func parseBody(_ body: ByteBuffer, limits: JSONLimits = .requestDefault) throws(TresorError) -> [String: JSONValue] {
+        if isBlank(body) { return [:] }
+        let value = try JSONReader.parse(body.readableBytesView, limits: limits)
         switch value {
         case .object(let object): return object
         case .null: return [:]

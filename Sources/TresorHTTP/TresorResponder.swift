@@ -8,10 +8,12 @@ import TresorCore
 public struct TresorResponder: Sendable {
     let core: Core
     let maxRequestSize: Int
+    let jsonLimits: JSONLimits
 
-    public init(core: Core, maxRequestSize: Int = RequestMapper.defaultMaxRequestSize) {
+    public init(core: Core, maxRequestSize: Int = RequestMapper.defaultMaxRequestSize, jsonLimits: JSONLimits = .requestDefault) {
         self.core = core
         self.maxRequestSize = maxRequestSize
+        self.jsonLimits = jsonLimits
     }
 
     public func respond(to request: Request, remoteAddress: SocketAddress?) async -> Response {
@@ -37,12 +39,15 @@ public struct TresorResponder: Sendable {
             return ResponseRenderer.error(.badRequest("failed to read request body"))
         }
         var headers: [String: String] = [:]
+        var repeated: Set<String> = []
         for field in request.headers {
-            headers[field.name.canonicalName] = field.value
+            if headers.updateValue(field.value, forKey: field.name.canonicalName) != nil {
+                repeated.insert(field.name.canonicalName)
+            }
         }
         let incoming = RequestMapper.Incoming(
             method: request.method.rawValue, rawPath: request.uri.path, query: request.uri.query, headers: headers,
-            body: Array(buffer.readableBytesView), remoteAddress: remoteAddress?.ipAddress)
+            repeatedHeaders: repeated, body: buffer, remoteAddress: remoteAddress?.ipAddress, jsonLimits: jsonLimits)
         do {
             let logical = try RequestMapper.map(incoming)
             return ResponseRenderer.render(try await core.handle(logical))

@@ -2,6 +2,45 @@
 /// messages Vault users see and search for.
 public struct JSONParseError: Error, CustomStringConvertible, Sendable, Equatable {
     public let description: String
+    /// The document is well-formed so far but over one of the `JSONLimits`.
+    public var isComplexityLimit = false
+
+    public init(description: String, isComplexityLimit: Bool = false) {
+        self.description = description
+        self.isComplexityLimit = isComplexityLimit
+    }
+}
+
+/// Bounds on what one document may cost to parse. A request body is read in full before
+/// anything else, so without these a 32 MiB body of `[0,0,0,…]` becomes sixteen million values.
+/// The names and defaults are Vault's listener options (`max_json_*`) and OpenBao's
+/// (`max_request_json_memory`, `max_request_json_strings`); 0 means "no limit" for each.
+public struct JSONLimits: Sendable, Equatable {
+    public var maxDepth: Int
+    public var maxStringLength: Int
+    public var maxObjectEntries: Int
+    public var maxArrayElements: Int
+    /// An estimate of the parsed document's size, with OpenBao's cost model: 16 bytes a value,
+    /// plus 72 an object, 24 an array, 16 plus its length a string (keys too), 8 a number.
+    public var maxMemory: Int
+    /// Strings, object keys included.
+    public var maxStrings: Int
+
+    public init(maxDepth: Int = 500, maxStringLength: Int = 1024 * 1024, maxObjectEntries: Int = 10_000,
+                maxArrayElements: Int = 10_000, maxMemory: Int = 32 * 1024 * 1024 + 512 * 1024, maxStrings: Int = 0) {
+        self.maxDepth = maxDepth
+        self.maxStringLength = maxStringLength
+        self.maxObjectEntries = maxObjectEntries
+        self.maxArrayElements = maxArrayElements
+        self.maxMemory = maxMemory
+        self.maxStrings = maxStrings
+    }
+
+    /// What a request body may be by default.
+    public static let requestDefault = JSONLimits()
+    /// Stored documents are our own writes: only recursion is bounded.
+    public static let stored = JSONLimits(maxDepth: JSONValue.maximumNestingDepth, maxStringLength: 0, maxObjectEntries: 0,
+                                          maxArrayElements: 0, maxMemory: 0, maxStrings: 0)
 }
 
 extension JSONValue {
@@ -16,18 +55,18 @@ extension JSONValue {
     /// tries. Numbers that are whole and fit 64 bits become `.int` (so `1.0` and `1e2` do, as Go's
     /// json.Number does for Vault); other numbers must be finite doubles. Strings must be valid
     /// UTF-8; a lone surrogate escape becomes U+FFFD, as in Go; duplicate keys keep the last value.
-    public static func parse(_ bytes: some Collection<UInt8>) throws(JSONParseError) -> JSONValue {
+    public static func parse(_ bytes: some Collection<UInt8>, limits: JSONLimits = .stored) throws(JSONParseError) -> JSONValue {
         let contiguous = bytes.withContiguousStorageIfAvailable { buffer in
-            Result { () throws(JSONParseError) in try parse(buffer: buffer) }
+            Result { () throws(JSONParseError) in try parse(buffer: buffer, limits: limits) }
         }
         if let contiguous { return try contiguous.get() }
         return try Array(bytes).withUnsafeBufferPointer { buffer in
-            Result { () throws(JSONParseError) in try parse(buffer: buffer) }
+            Result { () throws(JSONParseError) in try parse(buffer: buffer, limits: limits) }
         }.get()
     }
 
-    private static func parse(buffer: UnsafeBufferPointer<UInt8>) throws(JSONParseError) -> JSONValue {
-        var scanner = JSONScanner(bytes: buffer)
+    private static func parse(buffer: UnsafeBufferPointer<UInt8>, limits: JSONLimits) throws(JSONParseError) -> JSONValue {
+        var scanner = JSONScanner(bytes: buffer, limits: limits)
         let value = try scanner.value()
         scanner.skipWhitespace()
         if scanner.index < buffer.count {
@@ -40,10 +79,35 @@ extension JSONValue {
 /// One pass over the bytes; `index` always points at the next unread byte.
 private struct JSONScanner {
     let bytes: UnsafeBufferPointer<UInt8>
+    let limits: JSONLimits
     var index = 0
     var depth = 0
+    var memory = 0
+    var strings = 0
 
-    init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
+    init(bytes: UnsafeBufferPointer<UInt8>, limits: JSONLimits) {
+        self.bytes = bytes
+        self.limits = limits
+    }
+
+    static func tooComplex(_ what: String) -> JSONParseError {
+        JSONParseError(description: "refused JSON input due to high complexity: exceeded maximum \(what)", isComplexityLimit: true)
+    }
+
+    /// Counts a value's estimated cost before it is built, so a refused document stops early.
+    @inline(__always)
+    mutating func charge(_ bytes: Int) throws(JSONParseError) {
+        memory += 16 + bytes
+        if limits.maxMemory > 0 && memory > limits.maxMemory { throw Self.tooComplex("estimated memory limits") }
+    }
+
+    @inline(__always)
+    mutating func countString(length: Int) throws(JSONParseError) {
+        strings += 1
+        if limits.maxStrings > 0 && strings > limits.maxStrings { throw Self.tooComplex("number of strings") }
+        if limits.maxStringLength > 0 && length > limits.maxStringLength { throw Self.tooComplex("string value length") }
+        try charge(16 + length)
+    }
 
     static let unexpectedEnd = JSONParseError(description: "unexpected end of JSON input")
 
@@ -86,22 +150,24 @@ private struct JSONScanner {
         case UInt8(ascii: "{"): return try object()
         case UInt8(ascii: "["): return try array()
         case UInt8(ascii: "\""): return .string(try string())
-        case UInt8(ascii: "t"): try literal("true"); return .bool(true)
-        case UInt8(ascii: "f"): try literal("false"); return .bool(false)
-        case UInt8(ascii: "n"): try literal("null"); return .null
-        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return try number()
+        case UInt8(ascii: "t"): try charge(1); try literal("true"); return .bool(true)
+        case UInt8(ascii: "f"): try charge(1); try literal("false"); return .bool(false)
+        case UInt8(ascii: "n"): try charge(1); try literal("null"); return .null
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): try charge(8); return try number()
         case let byte: throw Self.invalid(byte, "looking for beginning of value")
         }
     }
 
-    private mutating func enter() throws(JSONParseError) {
+    private mutating func enter(cost: Int) throws(JSONParseError) {
         depth += 1
         if depth > JSONValue.maximumNestingDepth { throw JSONParseError(description: "exceeded max depth") }
+        if limits.maxDepth > 0 && depth > limits.maxDepth { throw Self.tooComplex("nesting depth") }
+        try charge(cost)
         index += 1
     }
 
     private mutating func object() throws(JSONParseError) -> JSONValue {
-        try enter()
+        try enter(cost: 72)
         var members: [String: JSONValue] = [:]
         if closesEmpty(UInt8(ascii: "}")) { return .object(members) }
         while true {
@@ -116,16 +182,18 @@ private struct JSONScanner {
             guard bytes[index] == UInt8(ascii: ":") else { throw Self.invalid(bytes[index], "after object key") }
             index += 1
             members[key] = try value()
+            if limits.maxObjectEntries > 0 && members.count > limits.maxObjectEntries { throw Self.tooComplex("object entry count") }
             if try !continues(closing: UInt8(ascii: "}"), "after object key:value pair") { return .object(members) }
         }
     }
 
     private mutating func array() throws(JSONParseError) -> JSONValue {
-        try enter()
+        try enter(cost: 24)
         var elements: [JSONValue] = []
         if closesEmpty(UInt8(ascii: "]")) { return .array(elements) }
         while true {
             elements.append(try value())
+            if limits.maxArrayElements > 0 && elements.count > limits.maxArrayElements { throw Self.tooComplex("array element count") }
             if try !continues(closing: UInt8(ascii: "]"), "after array element") { return .array(elements) }
         }
     }
@@ -174,6 +242,7 @@ private struct JSONScanner {
         while index < bytes.count {
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
+                try countString(length: index - start)
                 let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
                 index += 1
                 return text
@@ -188,6 +257,7 @@ private struct JSONScanner {
             switch byte {
             case UInt8(ascii: "\""):
                 index += 1
+                try countString(length: utf8.count)
                 guard let text = String(validating: utf8, as: UTF8.self) else {
                     throw JSONParseError(description: "invalid UTF-8 in string")
                 }
@@ -199,6 +269,7 @@ private struct JSONScanner {
             default:
                 utf8.append(byte)
                 index += 1
+                if limits.maxStringLength > 0 && utf8.count > limits.maxStringLength { throw Self.tooComplex("string value length") }
             }
         }
     }

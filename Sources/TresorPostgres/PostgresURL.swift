@@ -26,6 +26,19 @@ public enum PostgresURL {
             password: components.password?.removingPercentEncoding, database: database.isEmpty ? nil : database, tls: tls)
     }
 
+    /// The URL as a config read shows it: an inline password becomes "*****", as in Vault. The
+    /// `{{password}}` template is no secret and stays. Works on the text, so a URL too odd to
+    /// parse is masked all the same.
+    public static func maskingPassword(_ url: String) -> String {
+        guard let schemeEnd = url.range(of: "://") else { return url }
+        let rest = url[schemeEnd.upperBound...]
+        let authority = rest[..<(rest.firstIndex { $0 == "/" || $0 == "?" || $0 == "#" } ?? rest.endIndex)]
+        guard let at = authority.lastIndex(of: "@"), let colon = authority[..<at].firstIndex(of: ":") else { return url }
+        let password = authority[authority.index(after: colon)..<at]
+        guard !password.isEmpty, password != "{{password}}" else { return url }
+        return String(url[..<password.startIndex]) + "*****" + String(url[password.endIndex...])
+    }
+
     /// The URL without its password, for messages.
     public static func redacted(_ url: String) -> String {
         guard var components = URLComponents(string: url) else { return "the configured connection URL" }

@@ -61,11 +61,11 @@ public final class PostgreSQLBackend: PhysicalBackend {
         let upper = prefix + "\u{10FFFF}"
         let rows = try await client.query(
             "SELECT key FROM \(unescaped: table) WHERE key >= \(prefix) AND key < \(upper) ORDER BY key", logger: logger)
-        var children = Set<String>()
-        for try await (key) in rows.decode(String.self) where key.hasPrefix(prefix) && key.count > prefix.count {
-            children.insert(childName(of: key, under: prefix))
+        var children = Set<StorageKey>()
+        for try await (key) in rows.decode(String.self) where StorageKey.isBelow(key, prefix) {
+            children.insert(StorageKey(childName(of: key, under: prefix)))
         }
-        return children.sorted()
+        return children.map(\.string).sorted()
     }
 
     public func commit(_ operations: [StorageOperation]) async throws {

@@ -66,12 +66,12 @@ public final class SQLiteBackend: PhysicalBackend {
         let rows = try await reader.query(
             "SELECT key FROM tresor_kv WHERE key >= ? AND key < ? ORDER BY key",
             [.text(prefix), .text(prefix + "\u{10FFFF}")])
-        var children = Set<String>()
+        var children = Set<StorageKey>()
         for row in rows {
-            guard let key = row.column("key")?.string, key.hasPrefix(prefix), key.count > prefix.count else { continue }
-            children.insert(childName(of: key, under: prefix))
+            guard let key = row.column("key")?.string, StorageKey.isBelow(key, prefix) else { continue }
+            children.insert(StorageKey(childName(of: key, under: prefix)))
         }
-        return children.sorted()
+        return children.map(\.string).sorted()
     }
 
     public func commit(_ operations: [StorageOperation]) async throws {

@@ -43,7 +43,7 @@ enum ProductionServer {
                         ttl: TTLDefaults(defaultTTL: config.defaultLeaseTTL > 0 ? config.defaultLeaseTTL : TTLDefaults.vault.defaultTTL,
                                          maxTTL: config.maxLeaseTTL > 0 ? config.maxLeaseTTL : TTLDefaults.vault.maxTTL),
                         auditSettings: AuditSettings(
-                            allowAPIEnable: config.allowAPIAuditCreation, allowPrefix: config.allowAuditLogPrefixing,
+                            allowAPIEnable: config.allowAPIAuditCreation ?? false, allowPrefix: config.allowAuditLogPrefixing,
                             declared: config.audit.map {
                                 AuditDeviceConfig(path: $0.path.hasSuffix("/") ? $0.path : $0.path + "/", type: $0.type,
                                                   description: $0.description, options: $0.options, local: $0.local, declared: true)

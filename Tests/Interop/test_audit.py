@@ -277,7 +277,7 @@ def test_audit_declared_in_config(tmp_path):
         root = init["root_token"]
         assert "declared/" in server.get("sys/audit", root).json()["data"]
         r = server.request("PUT", "sys/audit/extra", root, json={"type": "file", "options": {"file_path": str(tmp_path / "e.log")}})
-        assert r.status_code == 400 and "disabled" in r.json()["errors"][0]
+        assert r.status_code == 400 and "cannot enable audit device via API" in r.json()["errors"][0]
         assert server.request("DELETE", "sys/audit/declared", root).status_code == 400
         server.get("auth/token/lookup-self", root)
         assert "auth/token/lookup-self" in log.read_text()

@@ -26,6 +26,32 @@ struct ProbeBackend: LogicalBackend {
                 return LogicalResponse(data: ["present": .bool(present)])
             },
         ]),
+        PathSpec("put/{key}", handlers: [
+            .update: { ctx, _ in
+                try await ctx.storage.put(ctx.capture("key"), [1])
+                return nil
+            },
+        ]),
+        // Names stored lower-cased, as auth methods keep user and role names.
+        PathSpec("users/{name}", lowercasing: ["name"], handlers: [
+            .update: { ctx, _ in
+                try await ctx.storage.put("user/" + ctx.capture("name"), [1])
+                return LogicalResponse(data: ["stored": .string(ctx.capture("name"))])
+            },
+        ]),
+    ]
+}
+
+/// An auth method whose login grants whatever policies the request names.
+struct GrantingAuthBackend: LogicalBackend {
+    let specialPaths = SpecialPaths(unauthenticated: ["login"])
+    let paths: [PathSpec] = [
+        PathSpec("login", fields: [FieldSpec("policies", .stringSlice), FieldSpec("period", .int)], handlers: [
+            .update: { _, fields in
+                LogicalResponse(login: LoginGrant(policies: try fields.strings("policies"), displayName: "granted",
+                                                  period: try fields.int("period")))
+            },
+        ]),
     ]
 }
 
@@ -33,9 +59,29 @@ enum TestCore {
     static func make() async throws -> (Core, String) {
         var registry = BackendRegistry()
         registry.register(BackendFactory(type: "probe", kind: .secret) { _, _ in ProbeBackend() })
+        registry.register(BackendFactory(type: "granting", kind: .auth) { _, _ in GrantingAuthBackend() })
         let core = Core(physical: InMemoryBackend(), registry: registry)
         let (_, root) = try await core.initializeDev(rootTokenID: nil)
         return (core, root)
+    }
+
+    /// Mounts the probe engine at `probe/` and the granting auth method at `auth/granting/`.
+    static func makeWithMounts() async throws -> (Core, String) {
+        let (core, root) = try await make()
+        _ = try await request(core, .update, "sys/mounts/probe", token: root, data: ["type": "probe"])
+        _ = try await request(core, .update, "sys/auth/granting", token: root, data: ["type": "granting"])
+        return (core, root)
+    }
+
+    /// A token with these policies (written first from the given HCL texts), made by root.
+    static func token(_ core: Core, root: String, policies: [String: String], extra: [String] = []) async throws -> String {
+        for (name, text) in policies {
+            let body = text.isEmpty ? #"path "unused/*" { capabilities = ["read"] }"# : text
+            _ = try await request(core, .update, "sys/policies/acl/\(name)", token: root, data: ["policy": .string(body)])
+        }
+        let created = try await request(core, .update, "auth/token/create", token: root,
+                                        data: ["policies": JSONValue(Array(policies.keys) + extra)])
+        return created.response!.auth!.clientToken
     }
 
     static func request(_ core: Core, _ op: LogicalOperation, _ path: String, token: String, data: [String: JSONValue] = [:]) async throws(TresorError) -> CoreResponse {

@@ -6,7 +6,7 @@ extension AppRoleBackend {
     static func rolePaths() -> [PathSpec] {
         [
             PathSpec("role/", handlers: [.list: { ctx, _ in LogicalResponse.list(try await ctx.storage.list("role/")) }]),
-            PathSpec("role/{role_name}/role-id", fields: [FieldSpec("role_id", .string)], handlers: [
+            PathSpec("role/{role_name}/role-id", fields: [FieldSpec("role_id", .string)], lowercasing: ["role_name"], handlers: [
                 .read: { ctx, _ in
                     guard let role = try await role(ctx.storage, ctx.capture("role_name")) else { return nil }
                     return LogicalResponse(data: ["role_id": .string(role.roleID)])
@@ -24,7 +24,7 @@ extension AppRoleBackend {
             ]),
             PathSpec("role/{role_name}", fields: roleFields, existenceCheck: { ctx, _ in
                 try await role(ctx.storage, ctx.capture("role_name")) != nil
-            }, handlers: [
+            }, lowercasing: ["role_name"], handlers: [
                 .read: { ctx, _ in
                     guard let role = try await role(ctx.storage, ctx.capture("role_name")) else { return nil }
                     return LogicalResponse(data: role.json)

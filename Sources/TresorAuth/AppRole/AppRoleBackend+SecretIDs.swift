@@ -6,31 +6,31 @@ extension AppRoleBackend {
     static func secretIDPaths() -> [PathSpec] {
         let accessorFields = [FieldSpec("role_name", .string), FieldSpec("secret_id_accessor", .string)]
         return [
-            PathSpec("role/{role_name}/secret-id", fields: secretIDFields, handlers: [
+            PathSpec("role/{role_name}/secret-id", fields: secretIDFields, lowercasing: ["role_name"], handlers: [
                 .update: { ctx, fields in try await issue(ctx, fields, custom: nil) },
                 .list: { ctx, _ in try await listAccessors(ctx) },
             ]),
-            PathSpec("role/{role_name}/secret-id/", handlers: [
+            PathSpec("role/{role_name}/secret-id/", lowercasing: ["role_name"], handlers: [
                 .list: { ctx, _ in try await listAccessors(ctx) },
             ]),
-            PathSpec("role/{role_name}/custom-secret-id", fields: secretIDFields, handlers: [
+            PathSpec("role/{role_name}/custom-secret-id", fields: secretIDFields, lowercasing: ["role_name"], handlers: [
                 .update: { ctx, fields in
                     let secret = try fields.string("secret_id")
                     guard !secret.isEmpty else { throw TresorError.badRequest("missing secret_id") }
                     return try await issue(ctx, fields, custom: secret)
                 },
             ]),
-            PathSpec("role/{role_name}/secret-id/lookup", fields: secretIDFields, handlers: [
+            PathSpec("role/{role_name}/secret-id/lookup", fields: secretIDFields, lowercasing: ["role_name"], handlers: [
                 .update: { ctx, fields in
                     let (_, entry) = try await find(ctx, secret: try fields.string("secret_id"))
                     return entry.map { LogicalResponse(data: $0.json) }
                 },
             ]),
-            PathSpec("role/{role_name}/secret-id/destroy", fields: secretIDFields, handlers: [
+            PathSpec("role/{role_name}/secret-id/destroy", fields: secretIDFields, lowercasing: ["role_name"], handlers: [
                 .update: { ctx, fields in try await destroy(ctx, secret: try fields.string("secret_id")) },
                 .delete: { ctx, fields in try await destroy(ctx, secret: try fields.string("secret_id")) },
             ]),
-            PathSpec("role/{role_name}/secret-id-accessor/lookup", fields: accessorFields, handlers: [
+            PathSpec("role/{role_name}/secret-id-accessor/lookup", fields: accessorFields, lowercasing: ["role_name"], handlers: [
                 .update: { ctx, fields in
                     guard let (_, entry) = try await byAccessor(ctx, try fields.string("secret_id_accessor")) else {
                         throw TresorError.badRequest("failed to find accessor entry for secret_id_accessor")
@@ -38,7 +38,7 @@ extension AppRoleBackend {
                     return LogicalResponse(data: entry.json)
                 },
             ]),
-            PathSpec("role/{role_name}/secret-id-accessor/destroy", fields: accessorFields, handlers: [
+            PathSpec("role/{role_name}/secret-id-accessor/destroy", fields: accessorFields, lowercasing: ["role_name"], handlers: [
                 .update: { ctx, fields in try await destroyByAccessor(ctx, try fields.string("secret_id_accessor")) },
                 .delete: { ctx, fields in try await destroyByAccessor(ctx, try fields.string("secret_id_accessor")) },
             ]),
@@ -80,6 +80,10 @@ extension AppRoleBackend {
         let cidrs = try fields.strings("cidr_list")
         let tokenCIDRs = try fields.strings("token_bound_cidrs")
         try CIDR.validate(cidrs + tokenCIDRs)
+        // A secret id may narrow its role's address bounds, never widen them.
+        for (mine, roles) in [(cidrs, role.secretIDBoundCIDRs), (tokenCIDRs, role.token.boundCIDRs)] where !CIDR.isSubset(mine, of: roles) {
+            throw TresorError.badRequest("failed to verify subset relationship between CIDR blocks on the role \(String(decoding: JSONWriter.encode(JSONValue(roles)), as: UTF8.self)) and CIDR blocks on the secret ID \(String(decoding: JSONWriter.encode(JSONValue(mine)), as: UTF8.self))")
+        }
         var ttl = role.secretIDTTL
         if fields.has("ttl") {
             let requested = try fields.duration("ttl")

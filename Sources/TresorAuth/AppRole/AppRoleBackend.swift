@@ -50,6 +50,7 @@ struct AppRoleBackend: LogicalBackend, LoginRenewer {
             throw TresorError.badRequest("invalid role or secret ID")
         }
         var metadata = ["role_name": name]
+        var tokenCIDRs = role.token.boundCIDRs
         if role.bindSecretID {
             let secret = try fields.string("secret_id")
             guard !secret.isEmpty else { throw TresorError.badRequest("missing secret_id") }
@@ -76,13 +77,16 @@ struct AppRoleBackend: LogicalBackend, LoginRenewer {
                 }
             }
             metadata.merge(entry.metadata) { current, _ in current }
+            // The secret id's own token bounds replace the role's (they were checked to be narrower).
+            if !entry.tokenBoundCIDRs.isEmpty { tokenCIDRs = entry.tokenBoundCIDRs }
         } else if !role.secretIDBoundCIDRs.isEmpty {
             guard CIDR.contains(any: role.secretIDBoundCIDRs, address: ctx.request.remoteAddress ?? "") else {
                 throw TresorError.badRequest("source address unauthorized through CIDR restrictions on the role")
             }
         }
-        let grant = role.token.grant(displayName: AuthNames.displayPrefix(ctx.mount), metadata: metadata,
+        var grant = role.token.grant(displayName: AuthNames.displayPrefix(ctx.mount), metadata: metadata,
                                      internalData: ["role_name": name])
+        grant.boundCIDRs = tokenCIDRs
         return LogicalResponse(login: grant)
     }
 

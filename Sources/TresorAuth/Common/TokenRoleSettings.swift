@@ -14,7 +14,7 @@ public struct TokenRoleSettings: Codable, Sendable, Equatable {
     var type = "default"
 
     static let fields: [FieldSpec] = [
-        FieldSpec("token_policies", .commaStringSlice), FieldSpec("policies", .commaStringSlice),
+        FieldSpec("token_policies", .policyNames), FieldSpec("policies", .policyNames),
         FieldSpec("token_ttl", .duration), FieldSpec("ttl", .duration),
         FieldSpec("token_max_ttl", .duration), FieldSpec("max_ttl", .duration),
         FieldSpec("token_period", .duration), FieldSpec("period", .duration),

@@ -49,7 +49,7 @@ struct KubernetesBackend: LogicalBackend, LoginRenewer {
                 FieldSpec("alias_name_source", .string),
             ] + TokenRoleSettings.fields, existenceCheck: { ctx, _ in
                 try await ctx.storage.get("role/" + ctx.capture("name").lowercased()) != nil
-            }, handlers: [
+            }, lowercasing: ["name"], handlers: [
                 .read: { ctx, _ in
                     guard let role = try await ctx.storage.getJSON("role/" + ctx.capture("name").lowercased(), as: KubernetesRole.self) else { return nil }
                     return LogicalResponse(data: role.json)

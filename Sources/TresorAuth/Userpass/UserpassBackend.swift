@@ -17,7 +17,7 @@ struct UserpassBackend: LogicalBackend, LoginRenewer {
             PathSpec("users/", handlers: [
                 .list: { ctx, _ in LogicalResponse.list(try await ctx.storage.list("user/")) },
             ]),
-            PathSpec("users/{username}/password", fields: [FieldSpec("password", .string, required: true)], handlers: [
+            PathSpec("users/{username}/password", fields: [FieldSpec("password", .string, required: true)], lowercasing: ["username"], handlers: [
                 .update: { ctx, fields in
                     let name = Self.normalize(ctx.capture("username"))
                     await ctx.storage.lock("user/" + name)
@@ -29,7 +29,7 @@ struct UserpassBackend: LogicalBackend, LoginRenewer {
                     return nil
                 },
             ]),
-            PathSpec("users/{username}/policies", fields: TokenRoleSettings.fields, handlers: [
+            PathSpec("users/{username}/policies", fields: TokenRoleSettings.fields, lowercasing: ["username"], handlers: [
                 .update: { ctx, fields in
                     let name = Self.normalize(ctx.capture("username"))
                     await ctx.storage.lock("user/" + name)
@@ -43,7 +43,7 @@ struct UserpassBackend: LogicalBackend, LoginRenewer {
             ]),
             PathSpec("users/{username}", fields: userFields, existenceCheck: { ctx, _ in
                 try await ctx.storage.get("user/" + Self.normalize(ctx.capture("username"))) != nil
-            }, handlers: [
+            }, lowercasing: ["username"], handlers: [
                 .read: { ctx, _ in
                     guard let user = try await ctx.storage.getJSON("user/" + Self.normalize(ctx.capture("username")), as: User.self) else { return nil }
                     return LogicalResponse(data: user.token.json)
@@ -55,7 +55,7 @@ struct UserpassBackend: LogicalBackend, LoginRenewer {
                     return nil
                 },
             ]),
-            PathSpec("login/{username}", fields: [FieldSpec("password", .string)], handlers: [
+            PathSpec("login/{username}", fields: [FieldSpec("password", .string)], lowercasing: ["username"], handlers: [
                 .update: { ctx, fields in
                     let name = Self.normalize(ctx.capture("username"))
                     let password = try fields.string("password")

@@ -12,6 +12,10 @@ public struct AuditEvent: Sendable {
     public var token: TokenEntry?
     public var response: LogicalResponse?
     public var error: String
+    /// Set when no path of the mount matched: the part below the mount is then logged as an
+    /// HMAC, since a malformed path may carry a secret (`auth/token/lookup/<token>`, the form
+    /// Vault retired) and must not reach the log in clear.
+    public var hidesPathBelowMount = false
 
     public init(kind: Kind, request: LogicalRequest, operation: LogicalOperation, mount: MountEntry?, token: TokenEntry?,
                 response: LogicalResponse? = nil, error: String = "", time: Date = Date()) {
@@ -71,10 +75,14 @@ struct AuditFormat: Sendable {
             ]
         }
         let requestKeys = Set(event.mount?.config.auditNonHMACRequestKeys ?? [])
+        var path = event.request.path
+        if event.hidesPathBelowMount, let mount = event.mount, StorageKey.isBelow(path, mount.routePath) {
+            path = mount.routePath + hasher.maybeHash(String(decoding: path.utf8.dropFirst(mount.routePath.utf8.count), as: UTF8.self))
+        }
         var request: [String: JSONValue] = [
             "id": .string(event.request.id),
             "operation": .string(event.operation.rawValue),
-            "path": .string(event.request.path),
+            "path": .string(path),
             "client_token": clientToken,
             "client_token_accessor": tokenAccessor,
             "namespace": ["id": "root"],

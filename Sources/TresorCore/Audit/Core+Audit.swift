@@ -75,7 +75,7 @@ extension Core {
 
     public func enableAudit(_ requested: AuditDeviceConfig, transaction tx: RequestTransaction) async throws {
         guard auditSettings.allowAPIEnable else {
-            throw TresorError.badRequest("enabling audit devices through the API is disabled on this server; declare them in the server config")
+            throw TresorError.badRequest("cannot enable audit device via API; use declarative, config-based audit device management instead")
         }
         var config = requested
         config.path = try Self.normalizeAuditPath(config.path)

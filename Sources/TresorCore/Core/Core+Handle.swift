@@ -35,7 +35,15 @@ extension Core {
             request.path += "/"
         }
         let table = routes
-        let matched = table.match(request.path)
+        var matched = table.match(request.path)
+        var routed = matched.flatMap { $0.0.backend.route($0.1) }
+        if let (route, _) = matched, let (spec, captures) = routed, let canonical = Self.canonicalize(spec, captures) {
+            // Case-insensitive names (users, roles) in the form the backend stores them, before
+            // the ACL sees the path: a deny on `users/admin` also stops `users/ADMIN`.
+            request.path = route.mount.routePath + canonical.path
+            matched = (route, canonical.path)
+            routed = (spec, canonical.captures)
+        }
 
         if isSealed {
             // No mount table while sealed: a transient system backend serves the status paths.
@@ -46,15 +54,18 @@ extension Core {
             }
             let route = RouteTable.Route(mount: MountEntry(path: "sys/", type: "system", kind: .secret), backend: system)
             let operation: LogicalOperation = request.isWrite ? .update : request.operation
+            try request.loadBody()
             return try await run(request, route: route, relative: relative, token: nil, operation: operation)
         }
 
         let auditing = !audit.isEmpty && !Self.unauditedSystemPaths.contains(request.path)
+        let unrouted = matched != nil && routed == nil
         /// Records a request that ends in an error before reaching its handler, then fails with it.
         func refuse(_ error: TresorError, _ operation: LogicalOperation, _ mount: MountEntry?, _ token: TokenEntry?) async -> TresorError {
             guard auditing else { return error }
-            let event = AuditEvent(kind: .request, request: request, operation: operation, mount: mount, token: token,
+            var event = AuditEvent(kind: .request, request: request, operation: operation, mount: mount, token: token,
                                    error: error.messages.first ?? "error \(error.status)")
+            event.hidesPathBelowMount = unrouted
             guard await audit.log(event) else { return Self.auditFailure }
             var response = event
             response.kind = .response
@@ -73,6 +84,12 @@ extension Core {
                 throw await refuse(TresorError.invalidToken, request.operation, matched?.0.mount, nil)
             }
             token = entry
+        }
+        // Only now is the body worth parsing: the caller is known, or the path needs no token.
+        do {
+            try request.loadBody()
+        } catch {
+            throw await refuse(error, request.operation, matched?.0.mount, token)
         }
 
         guard let (route, relative) = matched else {
@@ -95,7 +112,8 @@ extension Core {
             if let current = token, !unauthenticated {
                 let acl = try await policies.acl(for: current.policies, storage: direct)
                 let needsSudo = route.backend.specialPaths.root.matches(relative)
-                guard acl.allows(operation, path: request.path, data: request.data, needsSudo: needsSudo) else {
+                let parameters = Self.parametersForACL(request.data, spec: routed?.0)
+                guard acl.allows(operation, path: request.path, data: parameters, needsSudo: needsSudo) else {
                     throw await refuse(TresorError.permissionDenied, operation, route.mount, current)
                 }
             }
@@ -107,13 +125,15 @@ extension Core {
                 if after.numUses < 0 { spent = after }
             }
             var event = AuditEvent(kind: .request, request: request, operation: operation, mount: route.mount, token: token)
+            event.hidesPathBelowMount = unrouted
             if auditing {
                 guard await audit.log(event) else { throw Self.auditFailure }
                 event.kind = .response
             }
             var result: CoreResponse
             do {
-                result = try await run(request, route: route, relative: relative, token: token, operation: operation, transaction: transaction)
+                result = try await run(request, route: route, relative: relative, token: token, operation: operation,
+                                       transaction: transaction, routed: routed)
                 if let grant = result.response?.login {
                     result.response?.auth = try await issueLoginToken(grant, request: request, mount: route.mount, transaction: transaction)
                     result.response?.login = nil
@@ -144,6 +164,32 @@ extension Core {
         }
     }
 
+    /// The request's parameters as its handler will read them: declared fields converted (comma
+    /// lists split, policy names normalised), so the ACL judges what takes effect. A value that
+    /// does not convert is judged as sent; its handler refuses it anyway.
+    static func parametersForACL(_ data: [String: JSONValue], spec: PathSpec?) -> [String: JSONValue] {
+        guard let spec, !spec.fields.isEmpty, !data.isEmpty else { return data }
+        let fields = FieldData(raw: data, schema: spec.fields)
+        var converted = data
+        for (name, value) in data {
+            guard let field = spec.fields[name], let typed = try? fields.convert(value, field) else { continue }
+            converted[name] = typed
+        }
+        return converted
+    }
+
+    /// The relative path and captures with the spec's case-insensitive captures lower-cased, or
+    /// nil when nothing changes.
+    static func canonicalize(_ spec: PathSpec, _ captures: [String: String]) -> (path: String, captures: [String: String])? {
+        guard !spec.lowercasedCaptures.isEmpty else { return nil }
+        var lowered = captures
+        for name in spec.lowercasedCaptures {
+            if let value = captures[name] { lowered[name] = value.lowercased() }
+        }
+        guard lowered != captures else { return nil }
+        return (spec.pattern.render(lowered), lowered)
+    }
+
     /// A PUT/POST is a create when the target does not exist yet, an update otherwise; only paths
     /// with an existence check can tell, the rest are updates.
     private func resolveWrite(_ request: LogicalRequest, route: RouteTable.Route, relative: String, token: TokenEntry?, transaction: RequestTransaction) async throws -> LogicalOperation {
@@ -161,9 +207,10 @@ extension Core {
                        mount: route.mount, token: token, transaction: transaction, ttl: tokens.ttl.effective(for: route.mount))
     }
 
-    private func run(_ request: LogicalRequest, route: RouteTable.Route, relative: String, token: TokenEntry?, operation: LogicalOperation, transaction: RequestTransaction? = nil) async throws -> CoreResponse {
+    private func run(_ request: LogicalRequest, route: RouteTable.Route, relative: String, token: TokenEntry?, operation: LogicalOperation,
+                     transaction: RequestTransaction? = nil, routed: (PathSpec, [String: String])? = nil) async throws -> CoreResponse {
         let transaction = transaction ?? RequestTransaction(barrier: barrier, locks: locks)
-        guard let (spec, captures) = route.backend.route(relative) else {
+        guard let (spec, captures) = routed ?? route.backend.route(relative) else {
             throw TresorError.unsupportedPath
         }
         let handler: PathHandler?

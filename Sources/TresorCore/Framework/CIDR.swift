@@ -27,7 +27,12 @@ public enum CIDR {
     }
 
     public static func contains(_ block: String, address text: String) -> Bool {
-        guard let (network, prefix) = parse(block), let candidate = address(text), candidate.count == network.count else { return false }
+        guard let (network, prefix) = parse(block), let candidate = address(text) else { return false }
+        return contains(network: network, prefix: prefix, candidate)
+    }
+
+    private static func contains(network: [UInt8], prefix: Int, _ candidate: [UInt8]) -> Bool {
+        guard candidate.count == network.count else { return false }
         var remaining = prefix
         for i in 0..<network.count where remaining > 0 {
             let bits = min(8, remaining)
@@ -40,6 +45,18 @@ public enum CIDR {
 
     public static func contains(any blocks: [String], address: String) -> Bool {
         blocks.contains { contains($0, address: address) }
+    }
+
+    /// Whether every block of `inner` lies inside some block of `outer` (an empty `outer` bounds nothing).
+    public static func isSubset(_ inner: [String], of outer: [String]) -> Bool {
+        guard !outer.isEmpty else { return true }
+        return inner.allSatisfy { block in
+            guard let (network, prefix) = parse(block) else { return false }
+            return outer.contains { container in
+                guard let (outerNetwork, outerPrefix) = parse(container), outerPrefix <= prefix else { return false }
+                return contains(network: outerNetwork, prefix: outerPrefix, network)
+            }
+        }
     }
 
     /// Checks a list given by an operator, naming the first bad entry.

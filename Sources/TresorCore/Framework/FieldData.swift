@@ -110,6 +110,9 @@ public struct FieldData: Sendable {
                 throw conversionError(value, spec, "time: invalid duration \"\(value.looseString)\"")
             }
             return .int(seconds)
+        case .policyNames:
+            guard case .array(let names) = try convert(value, FieldSpec(spec.name, .commaStringSlice)) else { return .array([]) }
+            return .array(names.compactMap(\.stringValue).map(PolicyParser.normalize).filter { !$0.isEmpty }.map(JSONValue.string))
         case .commaStringSlice, .stringSlice:
             switch value {
             case .null: return .array([])

@@ -8,6 +8,9 @@ public enum FieldType: Sendable {
     case duration
     /// A JSON list of strings, or a comma-separated string.
     case commaStringSlice
+    /// Policy names: a comma list whose names are trimmed, lower-cased and NFC-normalised, as
+    /// they are stored. ACL parameter checks see the names in this form too.
+    case policyNames
     /// A JSON list of strings (a single string becomes a one-element list).
     case stringSlice
     /// A JSON object with string values (also accepts "k=v,k2=v2").

@@ -13,6 +13,10 @@ public struct LogicalRequest: Sendable {
     public var isWrite: Bool
     /// Headers a backend may need (none yet beyond content negotiation), lower-cased names.
     public var headers: [String: String]
+    /// The body, not parsed yet. The core parses it only once the request may go ahead — the
+    /// server is unsealed, and the caller holds a valid token or the path needs none — so a
+    /// request that is refused anyway costs no parsing, however large its body.
+    public var pendingBody: (@Sendable () throws(TresorError) -> [String: JSONValue])?
 
     public init(id: String = RandomUUID.string(), operation: LogicalOperation, path: String,
                 data: [String: JSONValue] = [:], clientToken: String = "", remoteAddress: String? = nil,
@@ -25,6 +29,19 @@ public struct LogicalRequest: Sendable {
         self.remoteAddress = remoteAddress
         self.isWrite = isWrite
         self.headers = headers
+    }
+
+    /// Parses the pending body into `data`. Body members win over query parameters of the same
+    /// name, as in Vault.
+    public mutating func loadBody() throws(TresorError) {
+        guard let parse = pendingBody else { return }
+        pendingBody = nil
+        let body = try parse()
+        if data.isEmpty {
+            data = body
+        } else {
+            data.merge(body) { _, fromBody in fromBody }
+        }
     }
 }
 

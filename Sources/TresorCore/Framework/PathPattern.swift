@@ -42,6 +42,18 @@ public struct PathPattern: Sendable, Hashable, CustomStringConvertible {
         self.pieces = pieces
     }
 
+    /// The path this pattern matches with these captures: the inverse of `match`.
+    public func render(_ captures: [String: String]) -> String {
+        var path = ""
+        for piece in pieces {
+            switch piece {
+            case .literal(let text): path += text
+            case .segment(let name), .rest(let name, _): path += captures[name] ?? ""
+            }
+        }
+        return path
+    }
+
     /// The captured values when `path` matches, else nil.
     public func match(_ path: String) -> [String: String]? {
         var captures: [String: String] = [:]

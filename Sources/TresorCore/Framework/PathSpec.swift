@@ -11,9 +11,13 @@ public struct PathSpec: Sendable {
     /// write is an update, as in Vault.
     public let existenceCheck: ExistenceCheck?
     public let synopsis: String
+    /// Captures the backend treats case-insensitively (user and role names). The core lower-cases
+    /// them in the request path before the ACL check, so policies and storage see one spelling.
+    public let lowercasedCaptures: [String]
 
     public init(_ pattern: String, fields: [FieldSpec] = [], existenceCheck: ExistenceCheck? = nil,
-                synopsis: String = "", handlers: [LogicalOperation: PathHandler]) {
+                synopsis: String = "", lowercasing lowercasedCaptures: [String] = [], handlers: [LogicalOperation: PathHandler]) {
+        self.lowercasedCaptures = lowercasedCaptures
         self.pattern = PathPattern(pattern)
         self.fields = Dictionary(fields.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         self.handlers = handlers

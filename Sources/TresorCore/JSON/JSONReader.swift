@@ -2,9 +2,11 @@ import Foundation
 
 /// Parses request bodies into API errors a Vault client recognises.
 public enum JSONReader {
-    public static func parse(_ bytes: some Collection<UInt8>) throws(TresorError) -> JSONValue {
+    public static func parse(_ bytes: some Collection<UInt8>, limits: JSONLimits = .stored) throws(TresorError) -> JSONValue {
         do {
-            return try JSONValue.parse(bytes)
+            return try JSONValue.parse(bytes, limits: limits)
+        } catch where error.isComplexityLimit {
+            throw TresorError.badRequest(error.description)
         } catch {
             throw TresorError.badRequest("failed to parse JSON input: \(error.description)")
         }

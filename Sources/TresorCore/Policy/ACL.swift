@@ -113,6 +113,20 @@ public struct ACL: Sendable {
         return wildcard.first { $0.matches(path) }
     }
 
+    /// The rule that governs `operation` on `path`. A LIST arrives with a trailing "/", and a
+    /// policy may name the folder with or without it, so both forms count, in Vault's order:
+    /// exact rules first (with, then without the slash), then patterns (likewise). A `deny` on
+    /// `secret/metadata/private` therefore holds against `LIST secret/metadata/private/` even
+    /// where `secret/metadata/*` grants list.
+    func rule(for path: String, _ operation: LogicalOperation) -> CompiledRule? {
+        guard operation == .list, path.hasSuffix("/") else { return rule(for: path) }
+        let folder = String(path.dropLast())
+        for candidate in [path, folder] {
+            if let rule = exact[candidate], rule.pattern.utf8.elementsEqual(candidate.utf8) { return rule }
+        }
+        return wildcard.first { $0.matches(path) } ?? wildcard.first { $0.matches(folder) }
+    }
+
     /// The capabilities granted on `path`, as the capabilities endpoints report them.
     public func capabilities(on path: String) -> Capabilities {
         if isRoot { return [.create, .read, .update, .delete, .list, .sudo, .patch] }
@@ -126,56 +140,106 @@ public struct ACL: Sendable {
     }
 
     /// Whether `operation` on `path` with `data` is allowed; `needsSudo` for root-protected paths.
+    /// Whether `operation` on `path` with `data` is allowed; `needsSudo` for root-protected paths.
+    ///
+    /// `data` must be the parameters as the handler will read them (see `Core.parametersForACL`):
+    /// comma lists already split, policy names already normalised. Checking the raw request
+    /// instead would let `"ok,root"` or `"Root"` past a rule that denies `root`.
     public func allows(_ operation: LogicalOperation, path: String, data: [String: JSONValue], needsSudo: Bool) -> Bool {
         if isRoot { return true }
         if operation == .help { return true }
-        guard let rule = rule(for: path), !rule.capabilities.contains(.deny) else { return false }
+        guard let rule = rule(for: path, operation), !rule.capabilities.contains(.deny) else { return false }
         let needed = Capabilities.required(for: operation).union(needsSudo ? .sudo : [])
         guard rule.capabilities.isSuperset(of: needed) else { return false }
         switch operation {
-        case .create, .update, .patch:
+        case .read, .create, .update, .patch:
+            // Reads too: their parameters come from the query string and reach the handler.
             return parametersAllowed(rule, data)
         default:
             return true
         }
     }
 
-    private func parametersAllowed(_ rule: CompiledRule, _ data: [String: JSONValue]) -> Bool {
-        for name in rule.requiredParameters where data[name] == nil { return false }
+    private func parametersAllowed(_ rule: CompiledRule, _ given: [String: JSONValue]) -> Bool {
+        // Parameter names are case-insensitive in policies, as in Vault.
+        var data: [String: JSONValue] = [:]
+        for (name, value) in given { data[name.lowercased()] = value }
+        for name in rule.requiredParameters where data[name.lowercased()] == nil { return false }
+        if data.isEmpty { return true }
         if !rule.deniedParameters.isEmpty {
-            if let any = rule.deniedParameters["*"], any.isEmpty, !data.isEmpty { return false }
+            if let any = rule.deniedParameters["*"], any.isEmpty { return false }
             for (name, value) in data {
-                if let denied = rule.deniedParameters[name] ?? rule.deniedParameters["*"] {
-                    if denied.isEmpty || Self.valueMatches(value, denied) { return false }
-                }
+                guard let denied = rule.deniedParameters[name] ?? rule.deniedParameters["*"] else { continue }
+                // One denied element is enough: a list is denied if any of its values is.
+                if denied.isEmpty || Self.anyElement(of: value, in: denied) { return false }
             }
         }
         if !rule.allowedParameters.isEmpty {
+            if rule.allowedParameters.count == 1, let any = rule.allowedParameters["*"], any.isEmpty { return true }
             for (name, value) in data {
                 guard let allowed = rule.allowedParameters[name] ?? rule.allowedParameters["*"] else { return false }
-                if !allowed.isEmpty && !Self.valueMatches(value, allowed) { return false }
+                // Every element must be allowed.
+                if !allowed.isEmpty && !Self.everyElement(of: value, in: allowed) { return false }
             }
         }
         return true
     }
 
-    /// A value (or every element of a list value) must equal one of the listed values; string
-    /// values may use a leading or trailing "*" glob.
+    /// Whether the value, or any element of a list value, matches the policy's list.
+    static func anyElement(of value: JSONValue, in list: [JSONValue]) -> Bool {
+        if valueMatches(value, list) { return true }
+        if case .array(let items) = value { return items.contains { valueMatches($0, list) } }
+        return false
+    }
+
+    /// Whether the value, or every element of a list value, matches the policy's list.
+    static func everyElement(of value: JSONValue, in list: [JSONValue]) -> Bool {
+        if valueMatches(value, list) { return true }
+        if case .array(let items) = value { return !items.isEmpty && items.allSatisfy { valueMatches($0, list) } }
+        return false
+    }
+
+    /// One value against a policy's list: equal values match, and a string pattern may glob with
+    /// a leading and/or trailing "*" (patterns shorter than two characters match exactly), as
+    /// Vault's GlobbedStringsMatch does. Strings compare as bytes.
     static func valueMatches(_ value: JSONValue, _ list: [JSONValue]) -> Bool {
-        if case .array(let items) = value {
-            return items.allSatisfy { valueMatches($0, list) }
-        }
         for candidate in list {
-            if candidate == value { return true }
-            if case .string(let pattern) = candidate {
-                let text = value.looseString
-                if pattern == text { return true }
-                if pattern == "*" { return true }
-                if pattern.hasSuffix("*"), text.hasPrefix(pattern.dropLast()) { return true }
-                if pattern.hasPrefix("*"), text.hasSuffix(pattern.dropFirst()) { return true }
+            if case .string(let pattern) = candidate, case .string(let text) = value {
+                if globMatches(pattern, text) { return true }
+            } else if case .string(let pattern) = candidate, !value.isContainer {
+                if globMatches(pattern, value.looseString) { return true }
+            } else if candidate == value {
+                return true
             }
         }
         return false
+    }
+
+    static func globMatches(_ pattern: String, _ text: String) -> Bool {
+        let p = Array(pattern.utf8), t = Array(text.utf8)
+        guard p.count >= 2 else { return p == t }
+        let star = UInt8(ascii: "*")
+        switch (p.first == star, p.last == star) {
+        case (true, true): return t.firstRange(of: p.dropFirst().dropLast()) != nil
+        case (true, false): return t.ends(with: p.dropFirst())
+        case (false, true): return t.starts(with: p.dropLast())
+        case (false, false): return p == t
+        }
+    }
+}
+
+private extension JSONValue {
+    var isContainer: Bool {
+        switch self {
+        case .array, .object: return true
+        default: return false
+        }
+    }
+}
+
+private extension Array where Element == UInt8 {
+    func ends(with suffix: some Collection<UInt8>) -> Bool {
+        count >= suffix.count && self[(count - suffix.count)...].elementsEqual(suffix)
     }
 }
 

@@ -123,7 +123,7 @@ public enum PolicyParser {
                 guard case .list(let items) = value else {
                     throw .badRequest("failed to parse policy: path \"\(rawPattern)\": required_parameters must be a list")
                 }
-                rule.requiredParameters = items.compactMap { if case .string(let s) = $0 { s } else { nil } }
+                rule.requiredParameters = items.compactMap { if case .string(let s) = $0 { s.lowercased() } else { nil } }
             case "min_wrapping_ttl", "max_wrapping_ttl", "control_group", "mfa_methods", "comment", "pagination_limit":
                 continue
             default:
@@ -134,6 +134,10 @@ public enum PolicyParser {
         return rule
     }
 
+    /// Parameters whose values are policy names: the handler sees them normalised, so the
+    /// policy's own values are normalised too ("Admin" in a policy means "admin").
+    static let policyNameParameters: Set<String> = ["policies", "token_policies", "allowed_policies", "disallowed_policies", "identity_policies"]
+
     private static func parameters(_ value: HCLValue, _ pattern: String, _ key: String) throws(TresorError) -> [String: [JSONValue]] {
         guard case .object(let object) = value else {
             throw .badRequest("failed to parse policy: path \"\(pattern)\": \(key) must be a map")
@@ -143,7 +147,12 @@ public enum PolicyParser {
             guard case .list(let items) = allowed else {
                 throw .badRequest("failed to parse policy: path \"\(pattern)\": \(key).\(name) must be a list")
             }
-            out[name, default: []].append(contentsOf: items.map(json))
+            // Names are case-insensitive; values of policy-name parameters compare normalised.
+            let values = items.map(json).map { value -> JSONValue in
+                guard policyNameParameters.contains(name.lowercased()), case .string(let s) = value else { return value }
+                return .string(s.contains("*") ? s.lowercased() : normalize(s))
+            }
+            out[name.lowercased(), default: []].append(contentsOf: values)
         }
         return out
     }
@@ -164,9 +173,12 @@ public enum PolicyParser {
         return "\(json(value).looseString)"
     }
 
-    /// Policy names are case-insensitive and trimmed, so " Root" cannot pose as "root".
+    /// Policy names are case-insensitive and trimmed, so " Root" cannot pose as "root"; and in
+    /// Unicode's composed form (NFC), so two spellings of one name are one name byte for byte
+    /// (token policy lists and the policy caches compare them as strings, storage as bytes).
     public static func normalize(_ name: String) -> String {
-        name.trimmingWhitespace().lowercased()
+        let lowered = name.trimmingWhitespace().lowercased()
+        return lowered.utf8.allSatisfy { $0 < 0x80 } ? lowered : lowered.precomposedStringWithCanonicalMapping
     }
 }
 

@@ -17,7 +17,7 @@ final class DocumentCache: Sendable {
     }
 
     private struct Shard {
-        var entries: [String: Entry] = [:]
+        var entries: [StorageKey: Entry] = [:]
         var epoch: UInt64 = 0
     }
 
@@ -47,13 +47,13 @@ final class DocumentCache: Sendable {
 
     private func shard(for key: String) -> ShardBox {
         var hasher = Hasher()
-        hasher.combine(key)
+        hasher.combine(StorageKey(key))
         return shards[Int(UInt(bitPattern: hasher.finalize()) % UInt(shards.count))]
     }
 
     func lookup(_ key: String) -> Lookup {
         shard(for: key).state.withLock { shard in
-            if let entry = shard.entries[key] { return .hit(entry) }
+            if let entry = shard.entries[StorageKey(key)] { return .hit(entry) }
             return .miss(epoch: shard.epoch)
         }
     }
@@ -63,6 +63,7 @@ final class DocumentCache: Sendable {
         guard isEnabled, (entry.bytes?.count ?? 0) <= Self.maxValueSize else { return }
         shard(for: key).state.withLock { shard in
             guard shard.epoch == epoch else { return }
+            let key = StorageKey(key)
             if shard.entries[key] == nil, shard.entries.count >= perShard {
                 // Random eviction: cheap, and no worse than LRU for a hot set that fits.
                 shard.entries.remove(at: shard.entries.indices.randomElement()!)
@@ -74,6 +75,7 @@ final class DocumentCache: Sendable {
     /// Attaches a decoded form to the entry a lookup returned, if it is still the same entry.
     func attach<T: Sendable>(_ key: String, decoded: T, to entry: Entry) {
         shard(for: key).state.withLock { shard in
+            let key = StorageKey(key)
             guard var current = shard.entries[key], current.bytes == entry.bytes else { return }
             current.decoded = decoded
             current.decodedType = ObjectIdentifier(T.self)
@@ -87,7 +89,7 @@ final class DocumentCache: Sendable {
         for key in keys {
             shard(for: key).state.withLock { shard in
                 shard.epoch &+= 1
-                shard.entries[key] = nil
+                shard.entries[StorageKey(key)] = nil
             }
         }
     }

@@ -9,7 +9,7 @@ import Synchronization
 /// benchmark's p99).
 public final class InMemoryBackend: PhysicalBackend {
     private final class Shard: Sendable {
-        let entries = Mutex<[String: [UInt8]]>([:])
+        let entries = Mutex<[StorageKey: [UInt8]]>([:])
     }
 
     private let shards: [Shard]
@@ -20,24 +20,24 @@ public final class InMemoryBackend: PhysicalBackend {
 
     private func shardIndex(_ key: String) -> Int {
         var hasher = Hasher()
-        hasher.combine(key)
+        hasher.combine(StorageKey(key))
         return Int(UInt(bitPattern: hasher.finalize()) % UInt(shards.count))
     }
 
     public func get(_ key: String) async throws -> [UInt8]? {
-        shards[shardIndex(key)].entries.withLock { $0[key] }
+        shards[shardIndex(key)].entries.withLock { $0[StorageKey(key)] }
     }
 
     public func list(prefix: String) async throws -> [String] {
-        var children = Set<String>()
+        var children = Set<StorageKey>()
         for shard in shards {
             shard.entries.withLock { map in
-                for key in map.keys where key.hasPrefix(prefix) && key.count > prefix.count {
-                    children.insert(childName(of: key, under: prefix))
+                for key in map.keys where StorageKey.isBelow(key.string, prefix) {
+                    children.insert(StorageKey(childName(of: key.string, under: prefix)))
                 }
             }
         }
-        return children.sorted()
+        return children.map(\.string).sorted()
     }
 
     /// All or nothing for readers: every shard the batch touches is locked, in ascending order
@@ -62,10 +62,10 @@ public final class InMemoryBackend: PhysicalBackend {
         }
     }
 
-    private static func apply(_ operation: StorageOperation, to map: inout [String: [UInt8]]) {
+    private static func apply(_ operation: StorageOperation, to map: inout [StorageKey: [UInt8]]) {
         switch operation {
-        case .put(let key, let value): map[key] = value
-        case .delete(let key): map.removeValue(forKey: key)
+        case .put(let key, let value): map[StorageKey(key)] = value
+        case .delete(let key): map.removeValue(forKey: StorageKey(key))
         }
     }
 
@@ -73,7 +73,7 @@ public final class InMemoryBackend: PhysicalBackend {
     public func allValues() -> [String: [UInt8]] {
         var all: [String: [UInt8]] = [:]
         for shard in shards {
-            shard.entries.withLock { all.merge($0) { _, new in new } }
+            shard.entries.withLock { for (key, value) in $0 { all[key.string] = value } }
         }
         return all
     }

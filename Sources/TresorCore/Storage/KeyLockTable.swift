@@ -8,7 +8,7 @@ public final class KeyLockTable: Sendable {
     }
 
     private final class Shard: Sendable {
-        let table = Mutex<[String: Waiters]>([:])
+        let table = Mutex<[StorageKey: Waiters]>([:])
     }
 
     private let shards: [Shard]
@@ -19,12 +19,13 @@ public final class KeyLockTable: Sendable {
 
     private func shard(for key: String) -> Shard {
         var hasher = Hasher()
-        hasher.combine(key)
+        hasher.combine(StorageKey(key))
         return shards[Int(UInt(bitPattern: hasher.finalize()) % UInt(shards.count))]
     }
 
-    public func acquire(_ key: String) async {
-        let shard = shard(for: key)
+    public func acquire(_ name: String) async {
+        let shard = shard(for: name)
+        let key = StorageKey(name)
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let acquired = shard.table.withLock { table -> Bool in
                 if table[key] == nil {
@@ -39,8 +40,9 @@ public final class KeyLockTable: Sendable {
     }
 
     /// Hands the lock to the next waiter, or frees it.
-    public func release(_ key: String) {
-        let next = shard(for: key).table.withLock { table -> CheckedContinuation<Void, Never>? in
+    public func release(_ name: String) {
+        let key = StorageKey(name)
+        let next = shard(for: name).table.withLock { table -> CheckedContinuation<Void, Never>? in
             guard var waiters = table[key] else { return nil }
             if waiters.queue.isEmpty {
                 table.removeValue(forKey: key)

@@ -27,12 +27,3 @@ extension PhysicalBackend {
         try await commit([.delete(key: key)])
     }
 }
-
-/// Turns a full key under `prefix` into the child name that `list` reports.
-public func childName(of key: some StringProtocol, under prefix: String) -> String {
-    let rest = key.dropFirst(prefix.count)
-    if let slash = rest.firstIndex(of: "/") {
-        return String(rest[...slash])
-    }
-    return String(rest)
-}

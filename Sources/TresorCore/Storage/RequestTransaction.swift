@@ -4,9 +4,9 @@ import Synchronization
 /// audited, or vanish if anything fails first. Reads see the request's own writes.
 public final class RequestTransaction: Storage {
     private struct State {
-        var pending: [String: [UInt8]?] = [:]   // nil value = delete
-        var order: [String] = []
-        var heldLocks: Set<String> = []
+        var pending: [StorageKey: [UInt8]?] = [:]   // nil value = delete
+        var order: [StorageKey] = []
+        var heldLocks: Set<StorageKey> = []
         var finished = false
         var afterCommit: [@Sendable () -> Void] = []
     }
@@ -21,14 +21,14 @@ public final class RequestTransaction: Storage {
     }
 
     public func get(_ key: String) async throws -> [UInt8]? {
-        if let buffered = state.withLock({ $0.pending[key] }) {
+        if let buffered = state.withLock({ $0.pending[StorageKey(key)] }) {
             return buffered
         }
         return try await barrier.get(key)
     }
 
     public func document<T: Decodable & Sendable>(_ key: String, as type: T.Type) async throws -> T? {
-        if let buffered = state.withLock({ $0.pending[key] }) {
+        if let buffered = state.withLock({ $0.pending[StorageKey(key)] }) {
             return try buffered.map { try JSONValue.decodeStored(T.self, from: $0) }
         }
         return try await barrier.document(key, as: type)
@@ -42,27 +42,29 @@ public final class RequestTransaction: Storage {
         record(key, nil)
     }
 
-    private func record(_ key: String, _ value: [UInt8]?) {
+    private func record(_ name: String, _ value: [UInt8]?) {
+        let key = StorageKey(name)
         state.withLock { s in
             if s.pending.updateValue(value, forKey: key) == nil { s.order.append(key) }
         }
     }
 
     public func list(_ prefix: String) async throws -> [String] {
-        var children = Set(try await barrier.list(prefix: prefix))
+        let stored = try await barrier.list(prefix: prefix)
         let pending = state.withLock { $0.pending }
-        if pending.isEmpty { return children.sorted() }
+        if pending.isEmpty { return stored }
+        var children = Set(stored.map(StorageKey.init))
         // Folders appear or vanish with the request's own writes.
-        for (key, value) in pending where key.hasPrefix(prefix) && key.count > prefix.count {
-            let child = childName(of: key, under: prefix)
+        for (key, value) in pending where StorageKey.isBelow(key.string, prefix) {
+            let child = StorageKey(childName(of: key.string, under: prefix))
             if value != nil {
                 children.insert(child)
-            } else if !child.hasSuffix("/") {
+            } else if !child.string.hasSuffix("/") {
                 children.remove(child)
             }
         }
         var result: [String] = []
-        for child in children.sorted() {
+        for child in children.map(\.string).sorted() {
             if child.hasSuffix("/") {
                 // A folder whose every key this request deleted is gone.
                 let stillThere = try await !listFolderIsEmpty(prefix + child, pending: pending)
@@ -74,22 +76,22 @@ public final class RequestTransaction: Storage {
         return result
     }
 
-    private func listFolderIsEmpty(_ folder: String, pending: [String: [UInt8]?]) async throws -> Bool {
-        if pending.contains(where: { $0.key.hasPrefix(folder) && $0.value != nil }) { return false }
-        let deleted = Set(pending.filter { $0.key.hasPrefix(folder) && $0.value == nil }.map(\.key))
+    private func listFolderIsEmpty(_ folder: String, pending: [StorageKey: [UInt8]?]) async throws -> Bool {
+        if pending.contains(where: { StorageKey.hasPrefix($0.key.string, folder) && $0.value != nil }) { return false }
+        let deleted = Set(pending.filter { StorageKey.hasPrefix($0.key.string, folder) && $0.value == nil }.map(\.key))
         if deleted.isEmpty { return false }
         var stack = [folder]
         while let current = stack.popLast() {
             for child in try await barrier.list(prefix: current) {
                 let full = current + child
-                if child.hasSuffix("/") { stack.append(full) } else if !deleted.contains(full) { return false }
+                if child.hasSuffix("/") { stack.append(full) } else if !deleted.contains(StorageKey(full)) { return false }
             }
         }
         return true
     }
 
     public func lock(_ key: String) async {
-        let already = state.withLock { !$0.heldLocks.insert(key).inserted }
+        let already = state.withLock { !$0.heldLocks.insert(StorageKey(key)).inserted }
         if already { return }
         await locks.acquire(key)
     }
@@ -99,8 +101,8 @@ public final class RequestTransaction: Storage {
         let ops: [StorageOperation] = state.withLock { s in
             s.finished = true
             return s.order.map { key in
-                if let value = s.pending[key]! { return .put(key: key, value: value) }
-                return .delete(key: key)
+                if let value = s.pending[key]! { return .put(key: key.string, value: value) }
+                return .delete(key: key.string)
             }
         }
         defer { releaseLocks() }
@@ -129,11 +131,11 @@ public final class RequestTransaction: Storage {
     public var hasWrites: Bool { state.withLock { !$0.order.isEmpty } }
 
     private func releaseLocks() {
-        let held = state.withLock { s -> Set<String> in
+        let held = state.withLock { s -> Set<StorageKey> in
             let held = s.heldLocks
             s.heldLocks = []
             return held
         }
-        for key in held { locks.release(key) }
+        for key in held { locks.release(key.string) }
     }
 }

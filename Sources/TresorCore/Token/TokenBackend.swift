@@ -8,7 +8,7 @@ public struct TokenBackend: LogicalBackend {
     static let badToken = TresorError(.permissionDenied, status: 403, messages: ["bad token"])
 
     static let createFields: [FieldSpec] = [
-        FieldSpec("id", .string), FieldSpec("policies", .commaStringSlice), FieldSpec("meta", .keyValuePairs),
+        FieldSpec("id", .string), FieldSpec("policies", .policyNames), FieldSpec("meta", .keyValuePairs),
         FieldSpec("no_parent", .bool), FieldSpec("no_default_policy", .bool), FieldSpec("ttl", .duration),
         FieldSpec("explicit_max_ttl", .duration), FieldSpec("period", .duration), FieldSpec("display_name", .string),
         FieldSpec("num_uses", .int), FieldSpec("renewable", .bool, default: true), FieldSpec("type", .string),
@@ -109,14 +109,6 @@ public struct TokenBackend: LogicalBackend {
                 },
             ]),
             PathSpec("lookup", fields: [tokenField], handlers: [.update: lookupGiven, .read: lookupGiven]),
-            PathSpec("lookup/{token+}", handlers: [
-                .read: { ctx, _ in
-                    guard let entry = try await store.lookup(token: ctx.capture("token"), storage: ctx.transaction) else {
-                        throw Self.badToken
-                    }
-                    return lookupAnswer(entry, ctx.capture("token"))
-                },
-            ]),
             PathSpec("lookup-accessor", fields: [FieldSpec("accessor", .string)], handlers: [
                 .update: { ctx, fields in
                     guard let entry = try await store.lookup(accessor: try fields.string("accessor"), storage: ctx.transaction) else {

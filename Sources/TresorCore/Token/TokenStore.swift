@@ -132,11 +132,20 @@ public final class TokenStore: Sendable {
         guard parent != nil || params.policies == ["root"] || params.login != nil else {
             throw TresorError.internalError("a token without a parent must be created as a root token")
         }
-        let parentIsRoot = parent?.isRoot ?? true
+        // A login token has no parent but is no root's child: its privileges are the method's.
+        let isLogin = params.login != nil
+        let parentIsRoot = !isLogin && (parent?.isRoot ?? true)
+        if let parent, parent.numUses != 0 {
+            throw TresorError.badRequest("restricted use token cannot generate child tokens")
+        }
+        if isLogin, (params.policies ?? []).contains(where: { PolicyParser.normalize($0) == "root" }) {
+            throw TresorError.badRequest("auth methods cannot create root tokens")
+        }
         if params.id != nil && !parentIsRoot {
             throw TresorError.badRequest("root or sudo privileges required to specify token id")
         }
-        if params.period > 0 && !parentIsRoot {
+        // Periodic login tokens come from the method's role (`token_period`), which an operator set.
+        if params.period > 0 && !parentIsRoot && !isLogin {
             throw TresorError.badRequest("root or sudo privileges required to create periodic token")
         }
         var policies = (params.policies ?? parent?.policies ?? []).map(PolicyParser.normalize).filter { !$0.isEmpty }
@@ -154,7 +163,7 @@ public final class TokenStore: Sendable {
             throw TresorError.badRequest("expiring root tokens cannot create non-expiring root tokens")
         }
         // A child gets `default` when its parent has it (root tokens count as having everything).
-        let parentHasDefault = parentIsRoot || parent?.policies.contains("default") == true
+        let parentHasDefault = isLogin || parentIsRoot || parent?.policies.contains("default") == true
         if !params.noDefaultPolicy && !policies.contains("root") && parentHasDefault { policies.append("default") }
         if params.noDefaultPolicy { policies.removeAll { $0 == "default" } }
         policies = Array(Set(policies)).sorted()

@@ -1,5 +1,6 @@
 import Foundation
 import TresorCore
+import TresorPostgres
 
 /// `database/config/:name`: how to reach one database as its administrator.
 struct DatabaseConfig: Codable, Sendable, Equatable {
@@ -20,7 +21,7 @@ struct DatabaseConfig: Codable, Sendable, Equatable {
         [
             "plugin_name": .string(pluginName),
             "connection_details": [
-                "connection_url": .string(connectionURL),
+                "connection_url": .string(PostgresURL.maskingPassword(connectionURL)),
                 "username": .string(username),
                 "max_open_connections": .int(Int64(maxOpenConnections)),
                 "password_authentication": .string(passwordAuthentication),

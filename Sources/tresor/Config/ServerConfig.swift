@@ -35,8 +35,10 @@ struct ServerConfig: Sendable, Equatable {
     var cacheSize = 0
     var clusterName = ""
     var audit: [AuditDeclaration] = []
-    /// Vault's name for allowing `sys/audit` to enable devices; Tresor allows it unless told not to.
-    var allowAPIAuditCreation = true
+    /// Vault's `unsafe_allow_api_audit_creation`: whether `sys/audit` may enable devices. Off
+    /// unless the config says so, as in current Vault and OpenBao: whoever can add a device can
+    /// send every later request, HMAC'd or not, to a place of their choosing.
+    var allowAPIAuditCreation: Bool?
     var allowAuditLogPrefixing = false
 
     struct AuditDeclaration: Sendable, Equatable {
@@ -63,7 +65,7 @@ struct ServerConfig: Sendable, Equatable {
         if other.cacheSize != 0 { cacheSize = other.cacheSize }
         if !other.clusterName.isEmpty { clusterName = other.clusterName }
         audit += other.audit
-        if !other.allowAPIAuditCreation { allowAPIAuditCreation = false }
+        if let allow = other.allowAPIAuditCreation { allowAPIAuditCreation = allow }
         if other.allowAuditLogPrefixing { allowAuditLogPrefixing = true }
     }
 }
