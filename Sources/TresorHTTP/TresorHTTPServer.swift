@@ -18,12 +18,13 @@ import TresorCore
 /// server's start-up.
 public enum TresorHTTPServer {
     public static func listener(core: Core, host: String, port: Int, tls: TLSConfiguration? = nil,
-                                maxRequestSize: Int = RequestMapper.defaultMaxRequestSize, logger: Logger,
+                                maxRequestSize: Int = RequestMapper.defaultMaxRequestSize, jsonLimits: JSONLimits = .requestDefault,
+                                logger: Logger,
                                 startGate: StartGate? = nil,
                                 onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) throws -> any Service
     {
         let server: HTTPServerBuilder = try tls.map { try .tls(.vaultHTTP1, tlsConfiguration: $0) } ?? .vaultHTTP1
-        let responder = TresorResponder(core: core, maxRequestSize: maxRequestSize)
+        let responder = TresorResponder(core: core, maxRequestSize: maxRequestSize, jsonLimits: jsonLimits)
         return try server.buildServer(
             configuration: .init(address: .hostname(host, port: port), serverName: nil),
             eventLoopGroup: MultiThreadedEventLoopGroup.singleton,

@@ -26,9 +26,9 @@ public enum PostgresURL {
             password: components.password?.removingPercentEncoding, database: database.isEmpty ? nil : database, tls: tls)
     }
 
-    /// The URL as a config read shows it: an inline password becomes "*****", as in Vault. The
-    /// `{{password}}` template is no secret and stays. Works on the text, so a URL too odd to
-    /// parse is masked all the same.
+    /// The URL as a config read shows it: an inline password becomes "xxxxx", as Go's
+    /// URL.Redacted writes it for Vault and OpenBao. The `{{password}}` template is no secret and
+    /// stays. Works on the text, so a URL too odd to parse is masked all the same.
     public static func maskingPassword(_ url: String) -> String {
         guard let schemeEnd = url.range(of: "://") else { return url }
         let rest = url[schemeEnd.upperBound...]
@@ -36,7 +36,7 @@ public enum PostgresURL {
         guard let at = authority.lastIndex(of: "@"), let colon = authority[..<at].firstIndex(of: ":") else { return url }
         let password = authority[authority.index(after: colon)..<at]
         guard !password.isEmpty, password != "{{password}}" else { return url }
-        return String(url[..<password.startIndex]) + "*****" + String(url[password.endIndex...])
+        return String(url[..<password.startIndex]) + "xxxxx" + String(url[password.endIndex...])
     }
 
     /// The URL without its password, for messages.

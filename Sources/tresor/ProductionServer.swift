@@ -32,6 +32,12 @@ enum ProductionServer {
         }
         // Everything that can be wrong with the listeners is found before storage is touched.
         let prepared = try config.listeners.map { try PreparedListener($0) }
+        for note in config.notes + config.listeners.flatMap(\.notes) {
+            logger.notice("configuration key without effect here", metadata: ["note": "\(note)"])
+        }
+        if !config.disableMlock { try ServerProcess.lockMemory() }
+        let removePIDFile = try config.pidFile.isEmpty ? nil : ServerProcess.writePIDFile(config.pidFile)
+        defer { removePIDFile?() }
         let autoSeal = try SealFactory.make(config.seal, environment: environment)
         let (physical, storageType) = try await StorageFactory.make(storage, logger: logger)
 
@@ -119,6 +125,7 @@ struct PreparedListener {
     let port: Int
     let tls: TLSConfiguration?
     let maxRequestSize: Int
+    let jsonLimits: JSONLimits
 
     var scheme: String { tls == nil ? "http" : "https" }
     var url: String { "\(scheme)://\(host):\(port)" }
@@ -130,26 +137,25 @@ struct PreparedListener {
         self.host = host
         self.port = port
         self.maxRequestSize = listener.maxRequestSize
+        self.jsonLimits = listener.jsonLimits
         if listener.tlsDisable {
             tls = nil
             return
         }
         do {
-            let chain = try NIOSSLCertificate.fromPEMFile(listener.tlsCertFile)
-            let key = try NIOSSLPrivateKey(file: listener.tlsKeyFile, format: .pem)
-            var configuration = TLSConfiguration.makeServerConfiguration(certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
-            configuration.minimumTLSVersion = listener.tlsMinVersion == "tls13" ? .tlsv13 : .tlsv12
-            // Building the context now checks that the key belongs to the certificate.
+            let configuration = try ListenerTLS.configuration(listener)
+            // Building the context now checks the key belongs to the certificate, and the CA file.
             _ = try NIOSSLContext(configuration: configuration)
             tls = configuration
         } catch {
-            throw ConfigError(file: listener.file, line: nil,
-                              message: "listener \(listener.address): cannot use tls_cert_file \(listener.tlsCertFile) with tls_key_file \(listener.tlsKeyFile): \(error)")
+            var files = "tls_cert_file \(listener.tlsCertFile) with tls_key_file \(listener.tlsKeyFile)"
+            if !listener.tlsClientCAFile.isEmpty { files += " and tls_client_ca_file \(listener.tlsClientCAFile)" }
+            throw ConfigError(file: listener.file, line: nil, message: "listener \(listener.address): cannot use \(files): \(error)")
         }
     }
 
     func application(core: Core, logger: Logger, onRunning: @escaping @Sendable (Int) async -> Void) throws -> any Service {
-        try TresorHTTPServer.listener(core: core, host: host, port: port, tls: tls, maxRequestSize: maxRequestSize,
+        try TresorHTTPServer.listener(core: core, host: host, port: port, tls: tls, maxRequestSize: maxRequestSize, jsonLimits: jsonLimits,
                                      logger: logger, onRunning: onRunning)
     }
 }

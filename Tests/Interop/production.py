@@ -14,7 +14,8 @@ from conftest import BAO_BIN, TRESOR_BIN, free_port
 
 
 class ProductionServer:
-    def __init__(self, workdir: Path, seal: str = "", extra_env=None, tls=None, storage=None):
+    def __init__(self, workdir: Path, seal: str = "", extra_env=None, tls=None, storage=None, listener_extra: str = "",
+                 client_cert=None):
         self.dir = workdir
         self.port = free_port()
         self.tls = tls
@@ -23,6 +24,8 @@ class ProductionServer:
         self.db = workdir / "data" / "tresor.db"
         (workdir / "data").mkdir(exist_ok=True)
         listener = f'tls_cert_file = "{tls[0]}"\n  tls_key_file = "{tls[1]}"' if tls else "tls_disable = 1"
+        listener += "\n  " + listener_extra
+        self.client_cert = client_cert
         self.config = workdir / "config.hcl"
         storage = storage or f'storage "sqlite" {{\n  path = "{self.db}"\n}}'
         self.config.write_text(f'''
@@ -77,16 +80,19 @@ ui = true
 
     def get(self, path, token=None):
         headers = {"X-Vault-Token": token} if token else {}
-        return requests.get(f"{self.addr}/v1/{path}", headers=headers, timeout=10, verify=self.verify())
+        return requests.get(f"{self.addr}/v1/{path}", headers=headers, timeout=10, verify=self.verify(), cert=self.client_cert)
 
     def request(self, method, path, token=None, **kwargs):
         headers = {"X-Vault-Token": token} if token else {}
-        return requests.request(method, f"{self.addr}/v1/{path}", headers=headers, timeout=10, verify=self.verify(), **kwargs)
+        return requests.request(method, f"{self.addr}/v1/{path}", headers=headers, timeout=10, verify=self.verify(),
+                                cert=self.client_cert, **kwargs)
 
     def bao(self, *args, token="", stdin=None):
         env = {"PATH": os.environ.get("PATH", ""), "HOME": str(self.dir), "VAULT_ADDR": self.addr, "VAULT_TOKEN": token}
         if self.tls:
             env["VAULT_CACERT"] = self.tls[2]
+        if self.client_cert:
+            env["VAULT_CLIENT_CERT"], env["VAULT_CLIENT_KEY"] = self.client_cert
         return subprocess.run([BAO_BIN, *args], input=stdin, capture_output=True, text=True, env=env, timeout=60)
 
     def wait_unsealed(self, timeout=30):
@@ -107,6 +113,16 @@ ui = true
             out = self.bao("operator", "unseal", key)
             assert out.returncode == 0, out.stderr
         assert self.get("sys/seal-status").json()["sealed"] is False
+
+
+def make_client_cert(directory: Path, name="client"):
+    """A client certificate signed by the CA that make_tls made in the same directory."""
+    key, csr, cert = directory / f"{name}.key", directory / f"{name}.csr", directory / f"{name}.pem"
+    run = lambda *a: subprocess.run(["openssl", *a], check=True, capture_output=True)
+    run("req", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(csr), "-subj", f"/CN={name}")
+    run("x509", "-req", "-in", str(csr), "-CA", str(directory / "ca.pem"), "-CAkey", str(directory / "ca.key"),
+        "-CAcreateserial", "-out", str(cert), "-days", "2")
+    return str(cert), str(key)
 
 
 def make_tls(directory: Path):

@@ -234,3 +234,13 @@ def test_username_template(server, cluster):
     refused = server.bao("read", "database/creds/quote-role")
     assert refused.returncode == 2 and "username_template must produce" in refused.stderr
     assert cluster.psql("SELECT count(*) FROM inventory").strip() != ""
+
+
+def test_config_read_masks_an_inline_password(server, cluster):
+    """A connection URL with the password inline (not templated) never comes back in clear."""
+    url = f"postgresql://postgres:{cluster.password}@127.0.0.1:{cluster.port}/postgres?sslmode=disable"
+    ok(server.bao("write", "database/config/inline", "plugin_name=postgresql-database-plugin", "allowed_roles=*",
+                  f"connection_url={url}"))
+    shown = json.loads(ok(server.bao("read", "-format=json", "database/config/inline")))["data"]
+    assert shown["connection_details"]["connection_url"] == url.replace(cluster.password, "xxxxx")
+    assert cluster.password not in json.dumps(shown)

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Synchronization
 import Testing
@@ -215,5 +216,60 @@ final class MemoryAuditDevice: AuditDevice {
 
     func write(_ batch: [[UInt8]]) async throws {
         stored.withLock { $0 += batch.map { String(decoding: $0, as: UTF8.self) } }
+    }
+}
+
+/// 12. The barrier leaves a term before AES-GCM's random-nonce bound, and the tally survives a restart.
+@Suite struct BarrierRotationBoundTests {
+    @Test func theKeyringRotatesOnceATermReachesItsBound() async throws {
+        let physical = InMemoryBackend()
+        let rootKey = SymmetricKey(size: .bits256)
+        let barrier = Barrier(physical: physical, maxEncryptionsPerTerm: 10, accountingInterval: 1_000_000)
+        try await barrier.initialize(rootKey: rootKey)
+        for index in 0..<9 { try await barrier.put("logical/\(index)", [1]) }
+        #expect(try await barrier.accountEncryptions() == false)
+        #expect(barrier.currentKeyring?.activeTerm == 1)
+        try await barrier.put("logical/9", [1])
+        #expect(try await barrier.accountEncryptions() == true)
+        #expect(barrier.currentKeyring?.activeTerm == 2)
+        #expect(barrier.encryptionCount == 0)
+        // Old values still open; new ones are written under the new term.
+        #expect(try await barrier.get("logical/0") == [1])
+        try await barrier.put("logical/new", [2])
+        let blob = try #require(physical.allValues()["logical/new"])
+        #expect(Array(blob.prefix(4)) == [0, 0, 0, 2])
+    }
+
+    @Test func theCountSurvivesARestart() async throws {
+        let physical = InMemoryBackend()
+        let rootKey = SymmetricKey(size: .bits256)
+        let first = Barrier(physical: physical, maxEncryptionsPerTerm: 10, accountingInterval: 2)
+        try await first.initialize(rootKey: rootKey)
+        for index in 0..<8 { try await first.put("logical/\(index)", [1]) }
+        try await first.accountEncryptions()
+        first.seal()
+        // A new process: the stored count is where the old one left off.
+        let second = Barrier(physical: physical, maxEncryptionsPerTerm: 10, accountingInterval: 2)
+        try await second.unseal(rootKey: rootKey)
+        #expect(second.encryptionCount == 8)
+        for index in 0..<2 { try await second.put("logical/again\(index)", [1]) }
+        try await second.accountEncryptions()
+        #expect(second.currentKeyring?.activeTerm == 2)
+    }
+
+    @Test func commitsAccountForThemselvesEveryInterval() async throws {
+        let physical = InMemoryBackend()
+        let rootKey = SymmetricKey(size: .bits256)
+        let barrier = Barrier(physical: physical, maxEncryptionsPerTerm: 1_000, accountingInterval: 4)
+        try await barrier.initialize(rootKey: rootKey)
+        for index in 0..<4 { try await barrier.put("logical/\(index)", [1]) }
+        // The commit that crosses the interval writes the count on its own.
+        let reopened = Barrier(physical: physical)
+        for _ in 0..<100 {
+            try await reopened.unseal(rootKey: rootKey)
+            if reopened.encryptionCount == 4 { break }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        #expect(reopened.encryptionCount == 4)
     }
 }

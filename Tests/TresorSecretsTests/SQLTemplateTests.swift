@@ -33,3 +33,23 @@ import Testing
         #expect(rendered == #"CREATE ROLE "v-a" PASSWORD 'p' VALID UNTIL '1970-01-01 00:00:00+0000'"#)
     }
 }
+
+/// `database/config/:name` reads never show an inline password.
+@Suite struct ConnectionURLMaskingTests {
+    @Test(arguments: [
+        ("postgresql://admin:s3cret@db.example:5432/app?sslmode=disable", "postgresql://admin:xxxxx@db.example:5432/app?sslmode=disable"),
+        ("postgres://admin:p%40ss@db/app", "postgres://admin:xxxxx@db/app"),
+        ("postgresql://admin:we{ird@db/app", "postgresql://admin:xxxxx@db/app"),
+        ("postgresql://admin:a@b@db/app", "postgresql://admin:xxxxx@db/app"),
+        ("postgresql://{{username}}:{{password}}@db:5432/app", "postgresql://{{username}}:{{password}}@db:5432/app"),
+        ("postgresql://admin@db/app", "postgresql://admin@db/app"),
+    ])
+    func inlinePasswordsAreMasked(_ url: String, _ shown: String) {
+        let config = DatabaseConfig(pluginName: "postgresql-database-plugin", connectionURL: url, username: "", password: "pw",
+                                    allowedRoles: [], verifyConnection: true, maxOpenConnections: 4, passwordAuthentication: "password",
+                                    usernameTemplate: "", rootRotationStatements: [])
+        let details = config.json["connection_details"]?.objectValue
+        #expect(details?["connection_url"] == .string(shown))
+        #expect(details?["password"] == nil)
+    }
+}

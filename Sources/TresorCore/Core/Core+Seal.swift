@@ -28,7 +28,8 @@ extension Core {
             throw TresorError.badRequest("invalid seal configuration: threshold must be greater than one for multiple shares")
         }
         let rootKey = SymmetricKey(size: .bits256)
-        let rootKeyBytes = rootKey.withUnsafeBytes { Array($0) }
+        var rootKeyBytes = rootKey.withUnsafeBytes { Array($0) }
+        defer { rootKeyBytes.zeroize() }
         let keyShares: [[UInt8]]
         var recoveryKey: [UInt8]?
         if let autoSeal {
@@ -44,7 +45,9 @@ extension Core {
             keyShares = try Shamir.split(secret: recovery, shares: n, threshold: t)
         } else {
             let unsealKey = SymmetricKey(size: .bits256)
-            keyShares = try Shamir.split(secret: unsealKey.withUnsafeBytes { Array($0) }, shares: n, threshold: t)
+            var unsealKeyBytes = unsealKey.withUnsafeBytes { Array($0) }
+            defer { unsealKeyBytes.zeroize() }
+            keyShares = try Shamir.split(secret: unsealKeyBytes, shares: n, threshold: t)
             try await physical.put(Self.rootKeyPath, try Barrier.seal(rootKeyBytes, key: unsealKey, term: 0, path: Self.rootKeyPath))
         }
         try await barrier.initialize(rootKey: rootKey)
@@ -77,23 +80,33 @@ extension Core {
         if autoSeal != nil {
             throw TresorError.badRequest("this server unseals with its \(config.type) seal; unseal keys do not apply")
         }
-        let collected = unsealProgress.withLock { progress -> [[UInt8]] in
+        var collected = unsealProgress.withLock { progress -> [[UInt8]] in
             if !progress.contains(share) { progress.append(share) }
             return progress
         }
         guard collected.count >= config.secretThreshold else { return false }
         unsealProgress.withLock { $0 = [] }
+        // The shares and what they open are wiped once this attempt is over, however it ends.
+        var unsealKey: [UInt8] = []
+        var rootKeyBytes: [UInt8] = []
+        defer {
+            for index in collected.indices { collected[index].zeroize() }
+            unsealKey.zeroize()
+            rootKeyBytes.zeroize()
+        }
         // Whatever was wrong (a bad share, too few good ones), say the same thing: which share
         // was bad is not ours to leak.
         let failure = TresorError.badRequest("Error unsealing: failed to decrypt keys from storage: cipher: message authentication failed")
-        guard let unsealKey = try? Shamir.combine(collected), unsealKey.count == 32 else { throw failure }
+        guard let combined = try? Shamir.combine(collected), combined.count == 32 else { throw failure }
+        unsealKey = consume combined
         guard let blob = try await physical.get(Self.rootKeyPath) else {
             throw TresorError.internalError("root key missing from storage")
         }
-        guard let rootKey = try? Barrier.open(blob, path: Self.rootKeyPath, keyFor: { _ in SymmetricKey(data: unsealKey) }) else {
+        guard let opened = try? Barrier.open(blob, path: Self.rootKeyPath, keyFor: { [unsealKey] _ in SymmetricKey(data: unsealKey) }) else {
             throw failure
         }
-        try await barrier.unseal(rootKey: SymmetricKey(data: rootKey))
+        rootKeyBytes = consume opened
+        try await barrier.unseal(rootKey: SymmetricKey(data: rootKeyBytes))
         try await setupAfterUnseal()
         operatorSealed.withLock { $0 = false }
         return true
@@ -108,7 +121,8 @@ extension Core {
         guard let wrapped = try await physical.get(Self.autoSealedRootKeyPath) else {
             throw AutoSealError("storage holds no root key sealed by an auto seal (was it initialised with Shamir keys?)")
         }
-        let rootKey = try await autoSeal.decrypt(wrapped)
+        var rootKey = try await autoSeal.decrypt(wrapped)
+        defer { rootKey.zeroize() }
         try await barrier.unseal(rootKey: SymmetricKey(data: rootKey))
         try await setupAfterUnseal()
     }

@@ -96,7 +96,12 @@ public final class Core: Sendable {
     }
 
     public var unsealProgressCount: Int { unsealProgress.withLock { $0.count } }
-    public func resetUnsealProgress() { unsealProgress.withLock { $0 = [] } }
+    public func resetUnsealProgress() {
+        unsealProgress.withLock { progress in
+            for index in progress.indices { progress[index].zeroize() }
+            progress = []
+        }
+    }
 
     public func seal() {
         expiryTask.withLock { $0?.cancel(); $0 = nil }

@@ -15,10 +15,21 @@ public final class Barrier: Sendable {
     private let keyring = Mutex<Keyring?>(nil)
     /// Kept while unsealed so the keyring can be rewritten on rotation.
     private let rootKey = Mutex<SymmetricKey?>(nil)
-    private let encryptions = Atomic<Int64>(0)
+    /// Encryptions under the active term not yet written into the stored keyring.
+    private let unaccounted = Atomic<Int64>(0)
 
-    /// Values encrypted under the active term since start, as key-status reports.
-    public var encryptionCount: Int64 { encryptions.load(ordering: .relaxed) }
+    /// AES-GCM with random 96-bit nonces stays within its collision bound for about 2^32
+    /// messages per key; like Vault, the barrier moves to a new term after 3,865,470,566.
+    public static let defaultMaxEncryptionsPerTerm: Int64 = 3_865_470_566
+    let maxEncryptionsPerTerm: Int64
+    /// The count is written into the keyring every this many encryptions, so a restart (or a
+    /// crash) loses at most this many from the tally.
+    let accountingInterval: Int64
+
+    /// Values encrypted under the active term, stored count plus those since, as key-status reports.
+    public var encryptionCount: Int64 {
+        (currentKeyring?.active.encryptions ?? 0) + unaccounted.load(ordering: .relaxed)
+    }
 
     /// Decrypted hot values; bounded, emptied on seal. Only the active node serves requests, and
     /// every write to storage passes through `commit` here, so invalidation sees them all.
@@ -27,9 +38,12 @@ public final class Barrier: Sendable {
     /// Vault's `cache_size` default: the number of values kept decrypted in memory.
     public static let defaultCacheSize = 131_072
 
-    public init(physical: PhysicalBackend, cacheSize: Int = Barrier.defaultCacheSize) {
+    public init(physical: PhysicalBackend, cacheSize: Int = Barrier.defaultCacheSize,
+                maxEncryptionsPerTerm: Int64 = Barrier.defaultMaxEncryptionsPerTerm, accountingInterval: Int64 = 4096) {
         self.physical = physical
         self.cache = DocumentCache(capacity: cacheSize)
+        self.maxEncryptionsPerTerm = maxEncryptionsPerTerm
+        self.accountingInterval = max(1, accountingInterval)
     }
 
     public var isSealed: Bool { keyring.withLock { $0 == nil } }
@@ -57,8 +71,11 @@ public final class Barrier: Sendable {
         let plain = try Self.open(blob, path: Self.keyringPath) { _ in rootKey }
         let ring = try Keyring(serialized: plain)
         cache.removeAll()
+        unaccounted.store(0, ordering: .relaxed)
         keyring.withLock { $0 = ring }
         self.rootKey.withLock { $0 = rootKey }
+        // A term that reached its bound while the server was down rotates before new writes pile on.
+        if ring.active.encryptions >= maxEncryptionsPerTerm { _ = try await accountEncryptions() }
     }
 
     public func seal() {
@@ -75,10 +92,38 @@ public final class Barrier: Sendable {
         await rotation.acquire("rotate")
         defer { rotation.release("rotate") }
         guard let ring = currentKeyring, let rootKey = rootKey.withLock({ $0 }) else { throw TresorError.sealed }
-        let next = ring.rotated()
-        try await physical.put(Self.keyringPath, try Self.seal(try next.serialized(), key: rootKey, term: 0, path: Self.keyringPath))
+        let counted = unaccounted.exchange(0, ordering: .relaxed)
+        let next = ring.counting(counted).rotated()
+        do {
+            try await physical.put(Self.keyringPath, try Self.seal(try next.serialized(), key: rootKey, term: 0, path: Self.keyringPath))
+        } catch {
+            unaccounted.add(counted, ordering: .relaxed)
+            throw error
+        }
         keyring.withLock { $0 = next }
         return next
+    }
+
+    /// Writes the active term's encryption count into the stored keyring, and rotates to a new
+    /// term once the count reaches the bound. Returns whether it rotated.
+    @discardableResult
+    public func accountEncryptions() async throws -> Bool {
+        await rotation.acquire("rotate")
+        defer { rotation.release("rotate") }
+        guard let ring = currentKeyring, let rootKey = rootKey.withLock({ $0 }) else { throw TresorError.sealed }
+        let counted = unaccounted.exchange(0, ordering: .relaxed)
+        var next = ring.counting(counted)
+        let rotating = next.active.encryptions >= maxEncryptionsPerTerm
+        if rotating { next = next.rotated() }
+        guard counted > 0 || rotating else { return false }
+        do {
+            try await physical.put(Self.keyringPath, try Self.seal(try next.serialized(), key: rootKey, term: 0, path: Self.keyringPath))
+        } catch {
+            unaccounted.add(counted, ordering: .relaxed)
+            throw error
+        }
+        keyring.withLock { $0 = next }
+        return rotating
     }
 
     // MARK: values
@@ -120,13 +165,21 @@ public final class Barrier: Sendable {
     public func commit(_ operations: [StorageOperation]) async throws {
         guard let ring = currentKeyring else { throw TresorError.sealed }
         let active = ring.active
+        var sealed: Int64 = 0
         let encrypted = try operations.map { op -> StorageOperation in
             switch op {
             case .put(let key, let value):
-                encryptions.add(1, ordering: .relaxed)
+                sealed += 1
                 return .put(key: key, value: try Self.seal(value, key: active.key, term: active.term, path: key))
             case .delete:
                 return op
+            }
+        }
+        if sealed > 0 {
+            let before = unaccounted.add(sealed, ordering: .relaxed).oldValue
+            if before / accountingInterval != (before + sealed) / accountingInterval
+                || active.encryptions + before + sealed >= maxEncryptionsPerTerm {
+                Task { [weak self] in try? await self?.accountEncryptions() }
             }
         }
         // Invalidate even when the commit fails: it may have reached storage before failing.

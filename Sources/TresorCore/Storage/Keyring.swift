@@ -8,6 +8,8 @@ public struct Keyring: Sendable {
         public let term: UInt32
         public let key: SymmetricKey
         public let installTime: Date
+        /// Values encrypted under this term, as last written to storage (Vault's `encryptions`).
+        public var encryptions: Int64 = 0
     }
 
     public private(set) var terms: [UInt32: Term]
@@ -19,6 +21,13 @@ public struct Keyring: Sendable {
     }
 
     public var active: Term { terms[activeTerm]! }
+
+    /// The keyring with `count` more encryptions charged to the active term.
+    func counting(_ count: Int64) -> Keyring {
+        var copy = self
+        copy.terms[activeTerm]!.encryptions += count
+        return copy
+    }
 
     public func rotated(now: Date = Date()) -> Keyring {
         var copy = self
@@ -34,6 +43,7 @@ public struct Keyring: Sendable {
             let term: UInt32
             let value: String
             let install_time: Date
+            let encryptions: Int64
         }
         let active_term: UInt32
         let keys: [Key]
@@ -43,7 +53,8 @@ public struct Keyring: Sendable {
         let stored = Stored(
             active_term: activeTerm,
             keys: terms.values.sorted { $0.term < $1.term }.map {
-                Stored.Key(term: $0.term, value: $0.key.withUnsafeBytes { Data($0).base64EncodedString() }, install_time: $0.installTime)
+                Stored.Key(term: $0.term, value: $0.key.withUnsafeBytes { Data($0).base64EncodedString() }, install_time: $0.installTime,
+                           encryptions: $0.encryptions)
             })
         return try JSONValue.encodeStored(stored)
     }
@@ -55,7 +66,7 @@ public struct Keyring: Sendable {
             guard let raw = Data(base64Encoded: key.value), raw.count == 32 else {
                 throw TresorError.internalError("keyring entry \(key.term) is malformed")
             }
-            terms[key.term] = Term(term: key.term, key: SymmetricKey(data: raw), installTime: key.install_time)
+            terms[key.term] = Term(term: key.term, key: SymmetricKey(data: raw), installTime: key.install_time, encryptions: key.encryptions)
         }
         guard terms[stored.active_term] != nil else {
             throw TresorError.internalError("keyring has no active term")
@@ -81,7 +92,11 @@ extension Keyring.Stored.Key {
         term = try stored.integer("term")
         value = try stored.string("value")
         install_time = try stored.date("install_time")
+        // Absent in keyrings written before the count was kept.
+        encryptions = try stored.optional("encryptions") { try $0.int64($1) } ?? 0
     }
 
-    var storedJSON: JSONValue { ["term": .int(Int64(term)), "value": .string(value), "install_time": install_time.storedJSON] }
+    var storedJSON: JSONValue {
+        ["term": .int(Int64(term)), "value": .string(value), "install_time": install_time.storedJSON, "encryptions": .int(encryptions)]
+    }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import HCL
+import TresorCore
 
 /// What `tresor server -config=FILE` reads: Vault's server configuration, the parts Tresor uses.
 struct ServerConfig: Sendable, Equatable {
@@ -12,12 +13,22 @@ struct ServerConfig: Sendable, Equatable {
 
     struct Listener: Sendable, Equatable {
         var address = "127.0.0.1:8200"
+        var clusterAddress = ""
         var tlsDisable = false
         var tlsCertFile = ""
         var tlsKeyFile = ""
         var tlsMinVersion = "tls12"
+        var tlsMaxVersion = "tls13"
+        /// Go's cipher suite names; empty means the TLS library's defaults.
+        var tlsCipherSuites: [String] = []
+        var tlsClientCAFile = ""
+        var tlsRequireAndVerifyClientCert = false
+        var tlsDisableClientCerts = false
         var maxRequestSize = 32 * 1024 * 1024
+        var jsonLimits = JSONLimits.requestDefault
         var file = ""
+        /// Keys that were read but change nothing on this node, said at start-up.
+        var notes: [String] = []
     }
 
     var storage: Stanza?
@@ -30,6 +41,9 @@ struct ServerConfig: Sendable, Equatable {
     var defaultLeaseTTL: Int64 = 0
     var maxLeaseTTL: Int64 = 0
     var disableMlock = false
+    var pidFile = ""
+    /// Keys that were read but change nothing on this node, said at start-up.
+    var notes: [String] = []
     /// Vault's `disable_cache` and `cache_size`: the barrier's cache of decrypted values.
     var disableCache = false
     var cacheSize = 0
@@ -61,6 +75,8 @@ struct ServerConfig: Sendable, Equatable {
         if other.defaultLeaseTTL != 0 { defaultLeaseTTL = other.defaultLeaseTTL }
         if other.maxLeaseTTL != 0 { maxLeaseTTL = other.maxLeaseTTL }
         if other.disableMlock { disableMlock = true }
+        if !other.pidFile.isEmpty { pidFile = other.pidFile }
+        notes += other.notes
         if other.disableCache { disableCache = true }
         if other.cacheSize != 0 { cacheSize = other.cacheSize }
         if !other.clusterName.isEmpty { clusterName = other.clusterName }

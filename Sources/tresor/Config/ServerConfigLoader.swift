@@ -5,18 +5,6 @@ import TresorCore
 /// Reads server configuration files (HCL or JSON) into `ServerConfig`, refusing unknown keys
 /// and wrong types with the file and line at fault.
 enum ServerConfigLoader {
-    static let topLevelKeys: Set<String> = [
-        "storage", "backend", "ha_storage", "listener", "seal", "api_addr", "cluster_addr", "ui", "log_level",
-        "default_lease_ttl", "max_lease_ttl", "disable_mlock", "cluster_name", "disable_cache", "cache_size", "pid_file",
-        "telemetry", "log_format", "log_file", "plugin_directory", "audit", "unsafe_allow_api_audit_creation",
-        "allow_audit_log_prefixing",
-    ]
-    static let listenerKeys: Set<String> = [
-        "address", "cluster_address", "tls_disable", "tls_cert_file", "tls_key_file", "tls_min_version",
-        "tls_max_version", "tls_client_ca_file", "tls_require_and_verify_client_cert", "max_request_size",
-        "max_request_duration", "proxy_protocol_behavior", "x_forwarded_for_authorized_addrs", "telemetry",
-        "tls_disable_client_certs", "tls_cipher_suites",
-    ]
 
     static func load(paths: [String]) throws -> ServerConfig {
         var merged = ServerConfig()
@@ -46,19 +34,29 @@ enum ServerConfigLoader {
         for (key, value) in document.entries {
             switch key {
             case "storage", "backend":
-                config.storage = try stanza(value, kind: key, file: file, fail: fail)
+                config.storage = try stanza(value, kind: "storage", allowed: ConfigKeys.storage, file: file, fail: fail)
             case "seal":
-                config.seal = try stanza(value, kind: key, file: file, fail: fail)
+                config.seal = try stanza(value, kind: key, allowed: ConfigKeys.seal, file: file, fail: fail)
             case "listener":
                 for (type, body) in labelled(value) {
                     guard type == "tcp" else { throw fail(type, "unsupported listener type \"\(type)\" (only \"tcp\")") }
                     config.listeners.append(try listener(body, file: file, fail: fail))
                 }
             case "api_addr": config.apiAddr = try string(value, key, fail)
-            case "cluster_addr": config.clusterAddr = try string(value, key, fail)
+            case "cluster_addr":
+                config.clusterAddr = try string(value, key, fail)
+                config.notes.append("cluster_addr: this node shares its storage with no other, so no cluster traffic uses it")
             case "cluster_name": config.clusterName = try string(value, key, fail)
-            case "ui": config.ui = try bool(value, key, fail)
+            case "ui":
+                config.ui = try bool(value, key, fail)
+                if config.ui { config.notes.append("ui = true: this build serves no web UI; the API is at /v1/") }
             case "disable_mlock": config.disableMlock = try bool(value, key, fail)
+            case "pid_file": config.pidFile = try string(value, key, fail)
+            case "log_format":
+                let format = try string(value, key, fail).lowercased()
+                guard format.isEmpty || format == "standard" else {
+                    throw fail(key, "log_format \"\(format)\" is not supported (standard)")
+                }
             case "disable_cache": config.disableCache = try bool(value, key, fail)
             case "cache_size":
                 let size = try int(value, key, fail)
@@ -93,9 +91,8 @@ enum ServerConfigLoader {
                 }
             case "default_lease_ttl": config.defaultLeaseTTL = try duration(value, key, fail)
             case "max_lease_ttl": config.maxLeaseTTL = try duration(value, key, fail)
-            case let other where topLevelKeys.contains(other):
-                continue  // accepted for compatibility, not used yet
             default:
+                if let reason = ConfigKeys.refusedTopLevel[key] { throw fail(key, "\(key): \(reason)") }
                 throw fail(key, "unknown key \"\(key)\"")
             }
         }
@@ -113,19 +110,29 @@ enum ServerConfigLoader {
         }
     }
 
-    static func stanza(_ value: HCLValue, kind: String, file: String, fail: (String, String) -> ConfigError) throws -> ServerConfig.Stanza {
+    /// A `storage` or `seal` stanza; options its type does not honour are refused (an unknown
+    /// type is left to the factory, which names the types there are).
+    static func stanza(_ value: HCLValue, kind: String, allowed: [String: Set<String>], file: String,
+                       fail: (String, String) -> ConfigError) throws -> ServerConfig.Stanza {
         let blocks = labelled(value)
         guard blocks.count == 1, let (type, body) = blocks.first else {
             throw fail(kind, "\(kind) must be written as \(kind) \"TYPE\" { ... }, exactly once")
         }
         var options: [String: String] = [:]
         for (key, value) in body.entries {
+            let option: String
             switch value {
-            case .string(let s): options[key] = s
-            case .number(let n): options[key] = SafeNumbers.int64(n).map(String.init) ?? String(n)
-            case .bool(let b): options[key] = b ? "true" : "false"
+            case .string(let s): option = s
+            case .number(let n): option = SafeNumbers.int64(n).map(String.init) ?? String(n)
+            case .bool(let b): option = b ? "true" : "false"
             default: throw fail(key, "\(kind) \"\(type)\": \(key) must be a string, number or bool")
             }
+            if let known = allowed[type], !known.contains(key) {
+                // Switching HA off is what Tresor does anyway.
+                let haOff = key == "ha_enabled" && ["false", "0", "f"].contains(option.lowercased())
+                if !haOff { throw fail(key, ConfigKeys.unsupported(kind, type, key)) }
+            }
+            options[key] = option
         }
         return ServerConfig.Stanza(type: type, options: options, file: file)
     }
@@ -134,26 +141,79 @@ enum ServerConfigLoader {
         var listener = ServerConfig.Listener()
         listener.file = file
         for (key, value) in body.entries {
-            guard listenerKeys.contains(key) else { throw fail(key, "listener \"tcp\": unknown key \"\(key)\"") }
+            guard ConfigKeys.listener.contains(key) else {
+                throw fail(key, "listener \"tcp\": key \"\(key)\" is not supported; remove it or see the README for the keys Tresor honours")
+            }
             switch key {
             case "address": listener.address = try string(value, key, fail)
+            case "cluster_address":
+                listener.clusterAddress = try string(value, key, fail)
+                guard ServerCommand.splitAddress(listener.clusterAddress) != nil else {
+                    throw fail(key, "cluster_address \"\(listener.clusterAddress)\" is not host:port")
+                }
             case "tls_disable": listener.tlsDisable = try bool(value, key, fail)
             case "tls_cert_file": listener.tlsCertFile = try string(value, key, fail)
             case "tls_key_file": listener.tlsKeyFile = try string(value, key, fail)
-            case "tls_min_version":
+            case "tls_min_version", "tls_max_version":
                 let version = try string(value, key, fail)
-                guard ["tls12", "tls13"].contains(version) else { throw fail(key, "tls_min_version must be tls12 or tls13") }
-                listener.tlsMinVersion = version
+                guard ListenerTLS.versions[version] != nil else {
+                    throw fail(key, "'\(key)' value \"\(version)\" not supported, please specify one of [tls10,tls11,tls12,tls13]")
+                }
+                if key == "tls_min_version" { listener.tlsMinVersion = version } else { listener.tlsMaxVersion = version }
+            case "tls_cipher_suites":
+                listener.tlsCipherSuites = try string(value, key, fail).split(separator: ",").map { $0.trimmingWhitespace() }.filter { !$0.isEmpty }
+                if let unknown = listener.tlsCipherSuites.first(where: { ListenerTLS.ciphers[$0] == nil }) {
+                    throw fail(key, "tls_cipher_suites: unsupported cipher \"\(unknown)\"")
+                }
+            case "tls_client_ca_file": listener.tlsClientCAFile = try string(value, key, fail)
+            case "tls_require_and_verify_client_cert": listener.tlsRequireAndVerifyClientCert = try bool(value, key, fail)
+            case "tls_disable_client_certs": listener.tlsDisableClientCerts = try bool(value, key, fail)
             case "max_request_size":
                 let size = try int(value, key, fail)
                 listener.maxRequestSize = size <= 0 ? 32 * 1024 * 1024 : size
-            default: continue
+            case "max_json_depth": listener.jsonLimits.maxDepth = try limit(value, key, fail, default: JSONLimits.requestDefault.maxDepth)
+            case "max_json_string_value_length":
+                listener.jsonLimits.maxStringLength = try limit(value, key, fail, default: JSONLimits.requestDefault.maxStringLength)
+            case "max_json_object_entry_count":
+                listener.jsonLimits.maxObjectEntries = try limit(value, key, fail, default: JSONLimits.requestDefault.maxObjectEntries)
+            case "max_json_array_element_count":
+                listener.jsonLimits.maxArrayElements = try limit(value, key, fail, default: JSONLimits.requestDefault.maxArrayElements)
+            case "max_request_json_memory": listener.jsonLimits.maxMemory = try limit(value, key, fail, default: JSONLimits.requestDefault.maxMemory)
+            case "max_request_json_strings": listener.jsonLimits.maxStrings = try limit(value, key, fail, default: JSONLimits.requestDefault.maxStrings)
+            default:
+                throw fail(key, "listener \"tcp\": key \"\(key)\" is not handled")
             }
         }
         if !listener.tlsDisable && (listener.tlsCertFile.isEmpty || listener.tlsKeyFile.isEmpty) {
             throw fail("listener", "listener \"tcp\" at \(listener.address): tls_cert_file and tls_key_file are required unless tls_disable = true")
         }
+        if listener.tlsDisable {
+            // TLS options on a plain-text listener would promise what it cannot keep.
+            for key in body.entries.map(\.key) where key.hasPrefix("tls_") && key != "tls_disable" {
+                throw fail(key, "listener \"tcp\" at \(listener.address): \(key) is set but tls_disable = true")
+            }
+        }
+        if listener.tlsRequireAndVerifyClientCert && listener.tlsDisableClientCerts {
+            throw fail("tls_disable_client_certs", "'tls_disable_client_certs' and 'tls_require_and_verify_client_cert' are mutually exclusive")
+        }
+        if listener.tlsDisableClientCerts && !listener.tlsClientCAFile.isEmpty {
+            throw fail("tls_client_ca_file", "tls_client_ca_file is set but tls_disable_client_certs = true")
+        }
+        if let min = ListenerTLS.versions[listener.tlsMinVersion], let max = ListenerTLS.versions[listener.tlsMaxVersion],
+           ListenerTLS.order(max) < ListenerTLS.order(min) {
+            throw fail("tls_max_version", "'tls_max_version' must be greater than or equal to 'tls_min_version'")
+        }
+        if !listener.clusterAddress.isEmpty {
+            listener.notes.append("cluster_address \(listener.clusterAddress): this node shares its storage with no other, so nothing listens there")
+        }
         return listener
+    }
+
+    /// A JSON limit: a whole number, 0 (or absent) for the default, negative for no limit, as OpenBao reads its own.
+    static func limit(_ value: HCLValue, _ key: String, _ fail: (String, String) -> ConfigError, default fallback: Int) throws -> Int {
+        let number = try int(value, key, fail)
+        if number == 0 { return fallback }
+        return max(number, 0)
     }
 
     static func string(_ value: HCLValue, _ key: String, _ fail: (String, String) -> ConfigError) throws -> String {
