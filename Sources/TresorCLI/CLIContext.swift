@@ -65,9 +65,10 @@ struct CLIContext {
 
     func storeToken(_ token: String) throws {
         guard let home = environment["HOME"], !home.isEmpty else { throw CLIFailure.local("cannot store the token: HOME is not set") }
-        let path = home + "/.vault-token"
-        guard FileManager.default.createFile(atPath: path, contents: Data(token.utf8), attributes: [.posixPermissions: 0o600]) else {
-            throw CLIFailure.local("cannot write \(path)")
+        do {
+            try TokenHelperFile.write(token, home: home)
+        } catch {
+            throw CLIFailure.local("\(error)")
         }
     }
 

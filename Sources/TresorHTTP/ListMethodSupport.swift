@@ -7,8 +7,9 @@ import NIOHTTPTypes
 /// table. Before parsing, the rewriter turns a request line's `LIST` into `LINK`: the same length,
 /// known to the parser and meaningless to this API. The responder reads `LINK` as LIST.
 ///
-/// Only the first bytes of each request are touched. The observer, which sits after the parser,
-/// marks where a request ends so the rewriter knows the next bytes start a new request line.
+/// Only the first bytes of each request line are touched, and `RequestFraming` says where each
+/// request line starts, following Content-Length and chunked bodies, so a pipelined LIST in the
+/// same read as the request before it is found, and body bytes that look like "LIST " are not.
 final class ListMethodRewriter: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
@@ -16,50 +17,37 @@ final class ListMethodRewriter: ChannelInboundHandler, RemovableChannelHandler {
     static let list = Array("LIST ".utf8)
     static let link = Array("LINK".utf8)
 
-    var atRequestStart = true
+    private var framing = RequestFraming()
     /// The first bytes of a request line, held while they are still a prefix of "LIST ".
     private var held: ByteBuffer?
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var buffer = unwrapInboundIn(data)
-        guard atRequestStart else {
-            context.fireChannelRead(data)
-            return
-        }
         if var previous = held {
             previous.writeBuffer(&buffer)
             buffer = previous
             held = nil
         }
-        let view = buffer.readableBytesView
-        if view.count < Self.list.count && Self.list.starts(with: view) {
-            held = buffer
-            return
+        var offset = 0
+        while let start = framing.nextRequestStart(in: buffer.readableBytesView, from: offset) {
+            let view = buffer.readableBytesView
+            let available = view.count - start
+            let prefix = view[(view.startIndex + start)...].prefix(Self.list.count)
+            if available < Self.list.count && Self.list.starts(with: prefix) {
+                // Not enough bytes to tell yet: pass on what came before, keep the rest.
+                held = buffer.getSlice(at: buffer.readerIndex + start, length: available)
+                buffer = buffer.getSlice(at: buffer.readerIndex, length: start)!
+                break
+            }
+            if prefix.elementsEqual(Self.list) {
+                buffer.setBytes(Self.link, at: buffer.readerIndex + start)
+            }
+            framing.enterRequestLine()
+            offset = start
         }
-        if view.starts(with: Self.list) {
-            buffer.setBytes(Self.link, at: buffer.readerIndex)
+        if buffer.readableBytes > 0 {
+            context.fireChannelRead(wrapInboundOut(buffer))
         }
-        atRequestStart = false
-        context.fireChannelRead(wrapInboundOut(buffer))
-    }
-}
-
-/// Tells the rewriter when a request has been read to its end.
-final class RequestEndObserver: ChannelInboundHandler, RemovableChannelHandler {
-    typealias InboundIn = HTTPRequestPart
-    typealias InboundOut = HTTPRequestPart
-
-    private var rewriter: ListMethodRewriter?
-
-    func handlerAdded(context: ChannelHandlerContext) {
-        rewriter = try? context.pipeline.syncOperations.handler(type: ListMethodRewriter.self)
-    }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        if case .end = unwrapInboundIn(data) {
-            rewriter?.atRequestStart = true
-        }
-        context.fireChannelRead(data)
     }
 }
 
@@ -69,7 +57,7 @@ struct VaultHTTP1Channel: ServerChildChannel {
     let inner: HTTP1Channel
 
     init(responder: @escaping HTTPChannelHandler.Responder) {
-        inner = HTTP1Channel(responder: responder, configuration: .init(additionalChannelHandlers: [RequestEndObserver()]))
+        inner = HTTP1Channel(responder: responder)
     }
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {

@@ -5,6 +5,7 @@ import NIOCore
 import ServiceLifecycle
 import Synchronization
 import TresorAuth
+import TresorCLI
 import TresorCore
 import TresorHTTP
 import TresorSecrets
@@ -89,21 +90,9 @@ enum DevServer {
     }
 
     /// Dev mode logs the CLI in, as Vault's does, so the next command just works.
-    /// Plain POSIX calls: Foundation's createFile writes a temporary file, renames it and sets
-    /// attributes, a noticeable share of dev-mode start-up for a 28-byte file.
     static func writeTokenHelper(_ token: String) {
         guard let home = getenv("HOME").map({ String(cString: $0) }), !home.isEmpty else { return }
-        // No O_TRUNC: truncating to zero frees the file's block, and on a file system mounted
-        // with `discard` that waits for the disk. Overwriting, then cutting to length, keeps it.
-        let fd = open(home + "/.vault-token", O_WRONLY | O_CREAT | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { return }
-        defer { close(fd) }
-        // An existing file keeps its mode on open; the token must not stay readable by others.
-        guard fchmod(fd, 0o600) == 0 else { return }
-        let bytes = Array(token.utf8)
-        let written = bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) }
-        guard written == bytes.count else { return }
-        _ = ftruncate(fd, off_t(bytes.count))
+        try? TokenHelperFile.write(token, home: home)
     }
 
     static func printBanner(address: String, unsealKey: [UInt8], rootToken: String) {

@@ -340,3 +340,55 @@ def test_two_token_headers_are_refused(tresor):
     head, _, body = reply.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 400"), reply
     assert b"multiple X-Vault-Token headers" in body
+
+
+# Beyond the list: the CLI's token helper file ------------------------------------------------------
+
+def test_cli_token_file_is_private_and_never_follows_a_link(tresor, tmp_path):
+    import os
+    env = {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path), "VAULT_ADDR": tresor.addr, "VAULT_TOKEN": ""}
+    helper = tmp_path / ".vault-token"
+    helper.write_text("old-token-that-is-longer-than-the-new-one-by-far")
+    helper.chmod(0o644)
+    login = subprocess.run([TRESOR_BIN, "login", "root"], capture_output=True, text=True, timeout=60, env=env)
+    assert login.returncode == 0, login.stderr
+    assert oct(helper.stat().st_mode & 0o777) == "0o600"
+    assert helper.read_text() == "root"
+    # A link planted in its place (to a file the attacker reads) is refused, not written through.
+    helper.unlink()
+    target = tmp_path / "planted"
+    target.write_text("")
+    helper.symlink_to(target)
+    login = subprocess.run([TRESOR_BIN, "login", "root"], capture_output=True, text=True, timeout=60, env=env)
+    assert login.returncode != 0
+    assert target.read_text() == ""
+
+
+# Beyond the list: LIST rewriting and pipelining --------------------------------------------------
+
+def raw_exchange(server, payload):
+    with socket.create_connection(("127.0.0.1", int(server.addr.rsplit(":", 1)[1])), timeout=10) as sock:
+        sock.sendall(payload)
+        reply = b""
+        while chunk := sock.recv(65536):
+            reply += chunk
+    return reply
+
+
+def test_pipelined_list_in_one_read_is_served_and_bodies_are_not_rewritten(tresor):
+    mount = unique("kvp")
+    assert tresor.http("POST", f"sys/mounts/{mount}", json={"type": "kv", "options": {"version": "2"}}).status_code == 204
+    # A body that carries a LIST request line of its own must be stored as sent, not rewritten.
+    smuggled = "\r\n\r\nLIST /v1/sys/policies/acl HTTP/1.1\r\nX-Vault-Token: root\r\n\r\n"
+    body = json.dumps({"data": {"note": smuggled}}).encode()
+    put = (f"PUT /v1/{mount}/data/a HTTP/1.1\r\nHost: x\r\nX-Vault-Token: root\r\n"
+           f"Content-Length: {len(body)}\r\n\r\n").encode() + body
+    listing = f"LIST /v1/{mount}/metadata/ HTTP/1.1\r\nHost: x\r\nX-Vault-Token: root\r\n\r\n".encode()
+    health = b"GET /v1/sys/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    reply = raw_exchange(tresor, put + listing + health)
+    import re
+    statuses = re.findall(rb"HTTP/1\.1 (\d{3}) ", reply)
+    assert statuses == [b"200"] * 3, reply  # the body's LIST line was never taken for a request
+    assert b'"keys":["a"]' in reply
+    stored = tresor.http("GET", f"{mount}/data/a").json()["data"]["data"]["note"]
+    assert stored == smuggled
