@@ -244,3 +244,21 @@ def test_config_read_masks_an_inline_password(server, cluster):
     shown = json.loads(ok(server.bao("read", "-format=json", "database/config/inline")))["data"]
     assert shown["connection_details"]["connection_url"] == url.replace(cluster.password, "xxxxx")
     assert cluster.password not in json.dumps(shown)
+
+
+def test_cve_2026_39946_default_revocation_survives_a_quoted_schema_name(server, cluster):
+    """The default revocation must not splice schema names into SQL: a role that owns a table in
+    a schema named we"ird (created through the role's own creation statements) is still revoked."""
+    cluster.psql('CREATE SCHEMA IF NOT EXISTS "we""ird"')
+    weird = ('CREATE ROLE "{{name}}" WITH LOGIN PASSWORD \'{{password}}\' VALID UNTIL \'{{expiration}}\'; '
+             'GRANT USAGE, CREATE ON SCHEMA "we""ird" TO "{{name}}";')
+    ok(server.bao("write", "database/roles/weird", "db_name=mypostgres", f"creation_statements={weird}", "default_ttl=1h"))
+    creds = json.loads(ok(server.bao("read", "-format=json", "database/creds/weird")))
+    user, password = creds["data"]["username"], creds["data"]["password"]
+    made = can(cluster, user, password, 'CREATE TABLE "we""ird".owned_by_lease (id int); INSERT INTO "we""ird".owned_by_lease VALUES (1)')
+    assert made.returncode == 0, made.stderr
+    ok(server.bao("lease", "revoke", creds["lease_id"]))
+    assert user not in roles(cluster)
+    # The table outlives the role, now owned by the administrator, and the schema is intact.
+    assert cluster.psql('SELECT count(*) FROM "we""ird".owned_by_lease').strip() == "1"
+    assert cluster.psql("SELECT tableowner FROM pg_tables WHERE schemaname = 'we\"ird'").strip() == "postgres"

@@ -73,6 +73,22 @@ import Testing
         _ = try await TestCore.request(core, .update, "auth/token/create", token: token, data: ["policies": ["DEV"]])
     }
 
+    @Test func valuesOtherThanListsAreJudgedAsSent() async throws {
+        let (core, root) = try await TestCore.makeWithMounts()
+        let policy = """
+        path "auth/token/create" {
+          capabilities = ["update"]
+          allowed_parameters = { "ttl" = ["1h"], "policies" = ["default"] }
+        }
+        """
+        let token = try await TestCore.token(core, root: root, policies: ["short": policy])
+        let created = try await TestCore.request(core, .update, "auth/token/create", token: token, data: ["ttl": "1h", "policies": "default"])
+        #expect(created.response?.auth?.leaseDuration == 3600)
+        await #expect(throws: Self.denied) {
+            _ = try await TestCore.request(core, .update, "auth/token/create", token: token, data: ["ttl": "2h", "policies": "default"])
+        }
+    }
+
     @Test func readParametersAreChecked() async throws {
         let (core, root) = try await TestCore.makeWithMounts()
         let policy = """
@@ -137,6 +153,20 @@ import Testing
         #expect(logged.count == 2)
         #expect(!logged.contains { $0.contains(root) })
         #expect(logged.allSatisfy { $0.contains("auth/token/hmac-sha256:") })
+    }
+
+    /// CVE-2025-62513: a raw response body never reaches the audit log in clear.
+    @Test func rawResponseBodiesAreNotLoggedInClear() async throws {
+        let (core, root) = try await TestCore.makeWithMounts()
+        let device = MemoryAuditDevice()
+        core.audit.install(AuditBroker.Active(config: AuditDeviceConfig(path: "memory/", type: "file"), device: device, salt: [7, 7, 7]))
+        for kind in ["text", "object"] {
+            _ = try await TestCore.request(core, .read, "probe/raw/\(kind)", token: root)
+        }
+        let logged = device.lines.joined(separator: "\n")
+        #expect(device.lines.count == 4)
+        #expect(!logged.contains("raw-secret") && !logged.contains("http_raw_body"))
+        #expect(logged.contains("\"private_key\":\"hmac-sha256:"))
     }
 
     // MARK: 8. LIST against a deny written without the trailing slash

@@ -32,6 +32,14 @@ struct ProbeBackend: LogicalBackend {
                 return nil
             },
         ]),
+        // Answers a bare body, as endpoints that serve files (a CA certificate, a CRL) do.
+        PathSpec("raw/{kind}", handlers: [
+            .read: { ctx, _ in
+                ctx.capture("kind") == "text"
+                    ? .raw(status: 200, body: "raw-secret-text")
+                    : .raw(status: 200, body: ["private_key": "raw-secret-key"])
+            },
+        ]),
         // Names stored lower-cased, as auth methods keep user and role names.
         PathSpec("users/{name}", lowercasing: ["name"], handlers: [
             .update: { ctx, _ in

@@ -164,15 +164,18 @@ extension Core {
         }
     }
 
-    /// The request's parameters as its handler will read them: declared fields converted (comma
-    /// lists split, policy names normalised), so the ACL judges what takes effect. A value that
-    /// does not convert is judged as sent; its handler refuses it anyway.
+    /// The request's parameters as its handler will read them where that can differ in meaning:
+    /// comma lists split and policy names normalised, so the ACL judges what takes effect
+    /// ("dev,admin" is two policies). Other values are judged as sent, as in Vault (a policy
+    /// allowing `ttl = ["1h"]` compares the text, not 3600). A value that does not convert is
+    /// judged as sent; its handler refuses it anyway.
     static func parametersForACL(_ data: [String: JSONValue], spec: PathSpec?) -> [String: JSONValue] {
         guard let spec, !spec.fields.isEmpty, !data.isEmpty else { return data }
         let fields = FieldData(raw: data, schema: spec.fields)
         var converted = data
         for (name, value) in data {
-            guard let field = spec.fields[name], let typed = try? fields.convert(value, field) else { continue }
+            guard let field = spec.fields[name], field.type == .commaStringSlice || field.type == .policyNames,
+                  let typed = try? fields.convert(value, field) else { continue }
             converted[name] = typed
         }
         return converted

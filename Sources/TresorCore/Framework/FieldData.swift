@@ -109,6 +109,8 @@ public struct FieldData: Sendable {
             guard let seconds = DurationParser.seconds(value) else {
                 throw conversionError(value, spec, "time: invalid duration \"\(value.looseString)\"")
             }
+            // As Vault's framework: no duration field takes a negative value.
+            guard seconds >= 0 else { throw conversionError(value, spec, "cannot provide negative value '\(seconds)'") }
             return .int(seconds)
         case .policyNames:
             guard case .array(let names) = try convert(value, FieldSpec(spec.name, .commaStringSlice)) else { return .array([]) }
