@@ -138,6 +138,12 @@ let package = Package(
         .testTarget(name: "TresorCoreTests", dependencies: ["TresorCore"], swiftSettings: strict),
         .testTarget(name: "TresorSecretsTests", dependencies: ["TresorSecrets", "TresorCore"], swiftSettings: strict),
         .testTarget(name: "TresorStorageTests", dependencies: ["TresorStorage", "TresorCore"], swiftSettings: strict),
+        .testTarget(name: "TresorAuthTests", dependencies: ["TresorAuth", "TresorCore"], swiftSettings: strict),
+        .testTarget(
+            name: "TresorServerTests",
+            dependencies: ["tresor", "TresorCore", .product(name: "NIOSSL", package: "swift-nio-ssl")],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "TresorHTTPTests",
             dependencies: [

@@ -392,3 +392,46 @@ def test_pipelined_list_in_one_read_is_served_and_bodies_are_not_rewritten(treso
     assert b'"keys":["a"]' in reply
     stored = tresor.http("GET", f"{mount}/data/a").json()["data"]["data"]["note"]
     assert stored == smuggled
+
+
+def test_audit_options_that_would_not_be_honoured_are_refused(tresor, tmp_path):
+    for options in ({"file_path": str(tmp_path / "f.log"), "filter": 'mount_type == "kv"'},
+                    {"file_path": str(tmp_path / "f.log"), "format": "jsonx"},
+                    {"file_path": str(tmp_path / "f.log"), "fallback": "true"}):
+        r = tresor.http("PUT", f"sys/audit/{unique('a')}", json={"type": "file", "options": options})
+        assert r.status_code == 400 and "not supported" in r.text, r.text
+    server = ProductionServer(tmp_path, seal=f'audit "file" "x" {{\n  file_path = "{tmp_path}/x.log"\n  exclude = "[]"\n}}\n')
+    out = subprocess.run([TRESOR_BIN, "server", f"-config={server.config}"], capture_output=True, text=True, timeout=30,
+                         env=server.env)
+    assert out.returncode != 0 and "exclude" in out.stderr, out.stderr
+
+
+# 12. The barrier's encryption count survives a restart -------------------------------------------
+
+def test_encryption_count_survives_a_restart(tmp_path):
+    server = ProductionServer(tmp_path).start()
+    try:
+        init = server.init(1, 1)
+        server.unseal(init["unseal_keys_b64"])
+        root = init["root_token"]
+        assert server.request("POST", "sys/mounts/kv", root, json={"type": "kv"}).status_code == 204
+
+        def write(worker):
+            with requests.Session() as session:
+                for index in range(1100):
+                    r = session.put(f"{server.addr}/v1/kv/w{worker}-{index}", headers={"X-Vault-Token": root},
+                                    json={"v": "x"}, timeout=10)
+                    assert r.status_code == 204
+
+        with concurrent.futures.ThreadPoolExecutor(4) as pool:
+            list(pool.map(write, range(4)))
+        before = server.get("sys/key-status", root).json()["data"]
+        assert before["term"] == 1 and before["encryptions"] >= 4400
+        server.stop()
+        server.start()
+        server.unseal(init["unseal_keys_b64"])
+        after = server.get("sys/key-status", root).json()["data"]
+        # Written into the keyring every 4,096 encryptions: a restart loses at most that many.
+        assert after["term"] == 1 and 4096 <= after["encryptions"] <= before["encryptions"]
+    finally:
+        server.stop()

@@ -46,6 +46,26 @@ public struct AuditDeviceConfig: Codable, Sendable, Equatable {
         self.declared = declared
     }
 
+    /// Options every device type reads, then each type's own.
+    static let commonOptions: Set<String> = ["log_raw", "hmac_accessor", "elide_list_responses", "format"]
+    static let typeOptions: [String: Set<String>] = [
+        "file": ["file_path", "path", "mode", "prefix"],
+        "socket": ["address", "socket_type", "write_timeout"],
+    ]
+
+    /// Refuses options this device type would not honour (Vault's `filter`, `fallback` and
+    /// `exclude`, say), so nobody believes entries are filtered or routed when they are not.
+    /// Checked when a device is enabled or declared; devices already stored keep working.
+    public func validateOptions() throws(TresorError) {
+        let known = Self.commonOptions.union(Self.typeOptions[type] ?? [])
+        if let unknown = options.keys.sorted().first(where: { !known.contains($0) }) {
+            throw .badRequest("audit device \"\(type)\": option \"\(unknown)\" is not supported")
+        }
+        if let format = options["format"], !format.isEmpty, format != "json" {
+            throw .badRequest("audit device \"\(type)\": format \"\(format)\" is not supported (json)")
+        }
+    }
+
     public var json: JSONValue {
         ["path": .string(path), "type": .string(type), "description": .string(description),
          "options": JSONValue(options), "local": .bool(local)]

@@ -79,6 +79,7 @@ extension Core {
         }
         var config = requested
         config.path = try Self.normalizeAuditPath(config.path)
+        try config.validateOptions()
         await tx.lock(Self.auditTablePath)
         var table = try await tx.getJSON(Self.auditTablePath, as: [AuditDeviceConfig].self) ?? []
         if table.contains(where: { $0.path == config.path }) || audit.device(at: config.path) != nil {

@@ -86,6 +86,11 @@ enum ServerConfigLoader {
                             default: declaration.options[field] = try string(fieldValue, field, fail)
                             }
                         }
+                        do {
+                            try AuditDeviceConfig(path: path, type: type, options: declaration.options).validateOptions()
+                        } catch {
+                            throw fail("audit", error.messages.first ?? "invalid audit options")
+                        }
                         config.audit.append(declaration)
                     }
                 }
