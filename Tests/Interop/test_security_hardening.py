@@ -193,29 +193,19 @@ def test_tls_version_bounds_are_honoured(tmp_path):
         server.stop()
 
 
-@pytest.mark.parametrize("extra, named", [
-    ('x_forwarded_for_authorized_addrs = "10.0.0.0/8"', "x_forwarded_for_authorized_addrs"),
-    ('proxy_protocol_behavior = "use_always"', "proxy_protocol_behavior"),
-    ('max_request_duration = "10s"', "max_request_duration"),
-    ('tls_min_version = "ssl3"', "tls_min_version"),
-    ('tls_cipher_suites = "TLS_FAKE_SUITE"', "tls_cipher_suites"),
-    ('tls_client_ca_file = "/nonexistent"', "tls_client_ca_file"),
+@pytest.mark.parametrize("listener_extra, top_level, named", [
+    ('x_forwarded_for_authorized_addrs = "10.0.0.0/8"', "", "x_forwarded_for_authorized_addrs"),
+    ('proxy_protocol_behavior = "use_always"', "", "proxy_protocol_behavior"),
+    ('max_request_duration = "10s"', "", "max_request_duration"),
+    ('tls_min_version = "ssl3"', "", "tls_min_version"),
+    ('tls_cipher_suites = "TLS_FAKE_SUITE"', "", "tls_cipher_suites"),
+    ('tls_client_ca_file = "/nonexistent"', "", "tls_client_ca_file"),
+    ("", 'telemetry { prometheus_retention_time = "30s" }', "telemetry"),
+    ("", 'plugin_directory = "/plugins"', "plugin_directory"),
+    ("", 'log_format = "json"', "log_format"),
 ])
-def test_unhonoured_listener_keys_refuse_to_start(tmp_path, extra, named):
-    server = ProductionServer(tmp_path, listener_extra=extra)
-    out = subprocess.run([TRESOR_BIN, "server", f"-config={server.config}"], capture_output=True, text=True, timeout=30,
-                         env=server.env)
-    assert out.returncode != 0
-    assert named in out.stdout + out.stderr, out.stdout + out.stderr
-
-
-@pytest.mark.parametrize("extra, named", [
-    ('telemetry { prometheus_retention_time = "30s" }', "telemetry"),
-    ('plugin_directory = "/plugins"', "plugin_directory"),
-    ('log_format = "json"', "log_format"),
-])
-def test_unhonoured_top_level_keys_refuse_to_start(tmp_path, extra, named):
-    server = ProductionServer(tmp_path, seal=extra)
+def test_unhonoured_config_keys_refuse_to_start(tmp_path, listener_extra, top_level, named):
+    server = ProductionServer(tmp_path, listener_extra=listener_extra, seal=top_level)
     out = subprocess.run([TRESOR_BIN, "server", f"-config={server.config}"], capture_output=True, text=True, timeout=30,
                          env=server.env)
     assert out.returncode != 0 and named in out.stdout + out.stderr, out.stdout + out.stderr

@@ -86,34 +86,30 @@ public final class Barrier: Sendable {
 
     private let rotation = KeyLockTable(shardCount: 1)
 
-    /// Adds a new term; new writes use it, older values still open. One rotation at a time, so
-    /// two cannot both claim the next term with different keys.
+    /// Adds a new term; new writes use it, older values still open.
     public func rotate() async throws -> Keyring {
-        await rotation.acquire("rotate")
-        defer { rotation.release("rotate") }
-        guard let ring = currentKeyring, let rootKey = rootKey.withLock({ $0 }) else { throw TresorError.sealed }
-        let counted = unaccounted.exchange(0, ordering: .relaxed)
-        let next = ring.counting(counted).rotated()
-        do {
-            try await physical.put(Self.keyringPath, try Self.seal(try next.serialized(), key: rootKey, term: 0, path: Self.keyringPath))
-        } catch {
-            unaccounted.add(counted, ordering: .relaxed)
-            throw error
-        }
-        keyring.withLock { $0 = next }
-        return next
+        _ = try await updateKeyring(forceRotation: true)
+        guard let ring = currentKeyring else { throw TresorError.sealed }
+        return ring
     }
 
     /// Writes the active term's encryption count into the stored keyring, and rotates to a new
     /// term once the count reaches the bound. Returns whether it rotated.
     @discardableResult
     public func accountEncryptions() async throws -> Bool {
+        try await updateKeyring(forceRotation: false)
+    }
+
+    /// Charges the encryptions since the last write to the active term, rotates when asked or
+    /// due, and stores the keyring. One update at a time, so two rotations cannot both claim
+    /// the next term with different keys.
+    private func updateKeyring(forceRotation: Bool) async throws -> Bool {
         await rotation.acquire("rotate")
         defer { rotation.release("rotate") }
         guard let ring = currentKeyring, let rootKey = rootKey.withLock({ $0 }) else { throw TresorError.sealed }
         let counted = unaccounted.exchange(0, ordering: .relaxed)
         var next = ring.counting(counted)
-        let rotating = next.active.encryptions >= maxEncryptionsPerTerm
+        let rotating = forceRotation || next.active.encryptions >= maxEncryptionsPerTerm
         if rotating { next = next.rotated() }
         guard counted > 0 || rotating else { return false }
         do {
