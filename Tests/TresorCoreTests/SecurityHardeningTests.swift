@@ -287,6 +287,17 @@ final class MemoryAuditDevice: AuditDevice {
         #expect(second.currentKeyring?.activeTerm == 2)
     }
 
+    @Test func keyBytesAreWipedInPlace() {
+        var key: [UInt8] = Array(1...32)
+        let address = key.withUnsafeBufferPointer { UInt(bitPattern: $0.baseAddress) }
+        key.wipe()
+        // The same storage, not a copy, now holds zeros.
+        #expect(key.withUnsafeBufferPointer { UInt(bitPattern: $0.baseAddress) } == address)
+        #expect(key.count == 32 && key.allSatisfy { $0 == 0 })
+        key.zeroize()
+        #expect(key.isEmpty)
+    }
+
     @Test func commitsAccountForThemselvesEveryInterval() async throws {
         let physical = InMemoryBackend()
         let rootKey = SymmetricKey(size: .bits256)

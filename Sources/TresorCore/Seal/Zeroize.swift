@@ -8,9 +8,14 @@ extension Array where Element == UInt8 {
     /// `SymmetricKey`, which zeroes its own storage) is wiped this way once it is no longer
     /// needed. Only this array's storage is wiped: call it where the array is the last holder.
     mutating func zeroize() {
+        wipe()
+        removeAll()
+    }
+
+    /// Overwrites the bytes with zeros, keeping the count.
+    mutating func wipe() {
         withUnsafeMutableBytes { raw in
             if let base = raw.baseAddress { explicit_bzero(base, raw.count) }
         }
-        removeAll()
     }
 }
