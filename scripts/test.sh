@@ -33,6 +33,15 @@ ensure_venv() {
 ensure_postgres
 ensure_venv
 
+# The house rule of ARCHITECTURE.md, kept by the compiler (engines import TresorCore without its
+# `Server` SPI, so `Core`, the request transaction and the stores are out of their reach) and
+# checked here so nobody opts an engine in.
+log "engines see only the engine-facing API"
+if grep -rnwE '@_spi\(Server\)|Core|transaction' Sources/TresorSecrets Sources/TresorAuth; then
+  echo "an engine names the core, its transaction or the Server SPI (see ARCHITECTURE.md)" >&2
+  exit 1
+fi
+
 # One build serves both: the tests and the binary the interop suite runs (building tests and
 # the binary separately would compile every package twice).
 log "building tresor and its tests"

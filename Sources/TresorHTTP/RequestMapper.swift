@@ -1,6 +1,6 @@
 import Foundation
 import NIOCore
-import TresorCore
+@_spi(Server) import TresorCore
 
 /// Turns the parts of an HTTP request into a `LogicalRequest`, as Vault's HTTP layer does. Kept
 /// free of Hummingbird types so every rule here is tested without sockets.

@@ -1,4 +1,4 @@
-import TresorCore
+@_spi(Server) import TresorCore
 
 /// What goes back on the wire: status and JSON body in Vault's envelope.
 public struct RenderedResponse: Sendable, Equatable {
@@ -14,7 +14,7 @@ public enum ResponseRenderer {
         return RenderedResponse(status: error.status, body: body)
     }
 
-    public static func render(_ result: CoreResponse) -> RenderedResponse {
+    @_spi(Server) public static func render(_ result: CoreResponse) -> RenderedResponse {
         guard let response = result.response else {
             // Nothing to say: a missing thing for reads and lists, plain success for the rest.
             if result.operation == .read || result.operation == .list {

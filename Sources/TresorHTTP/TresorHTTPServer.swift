@@ -6,7 +6,7 @@ import NIOHTTP1
 import NIOPosix
 import NIOSSL
 import ServiceLifecycle
-import TresorCore
+@_spi(Server) import TresorCore
 
 /// One HTTP listener: Hummingbird's HTTP/1 server (with Vault's LIST verb) answering through
 /// `TresorResponder`, as a swift-service-lifecycle service. With a start gate, requests wait
@@ -17,7 +17,7 @@ import TresorCore
 /// group of its own plus a date cache whose Foundation calendar set-up was a fifth of the
 /// server's start-up.
 public enum TresorHTTPServer {
-    public static func listener(core: Core, host: String, port: Int, tls: TLSConfiguration? = nil,
+    @_spi(Server) public static func listener(core: Core, host: String, port: Int, tls: TLSConfiguration? = nil,
                                 maxRequestSize: Int = RequestMapper.defaultMaxRequestSize, jsonLimits: JSONLimits = .requestDefault,
                                 logger: Logger,
                                 startGate: StartGate? = nil,

@@ -2,10 +2,10 @@ import HTTPTypes
 import HummingbirdCore
 import Logging
 import NIOCore
-import TresorCore
+@_spi(Server) import TresorCore
 
 /// Serves `/v1/...` by handing each request to the core. Knows HTTP, nothing about engines.
-public struct TresorResponder: Sendable {
+@_spi(Server) public struct TresorResponder: Sendable {
     let core: Core
     let maxRequestSize: Int
     let jsonLimits: JSONLimits

@@ -2,7 +2,7 @@ import Foundation
 import Logging
 import NIOCore
 import PostgresNIO
-import TresorCore
+@_spi(Server) import TresorCore
 import TresorPostgres
 
 /// The shared store for several nodes: one table of key → encrypted value in PostgreSQL.

@@ -2,7 +2,7 @@ import Foundation
 import Logging
 import NIOCore
 import SQLiteNIO
-import TresorCore
+@_spi(Server) import TresorCore
 
 /// The embedded default store: one SQLite file in WAL mode.
 ///

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import TresorCLI
-import TresorCore
+@_spi(Server) import TresorCore
 
 struct AuditCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

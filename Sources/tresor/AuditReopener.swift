@@ -1,6 +1,6 @@
 import Dispatch
 import Foundation
-import TresorCore
+@_spi(Server) import TresorCore
 
 /// SIGHUP reopens audit files, so logrotate can move them away.
 final class AuditReopener {

@@ -6,8 +6,8 @@ import ServiceLifecycle
 import Synchronization
 import TresorAuth
 import TresorCLI
-import TresorCore
-import TresorHTTP
+@_spi(Server) import TresorCore
+@_spi(Server) import TresorHTTP
 import TresorSecrets
 
 /// `tresor server -dev`: in memory, initialised and unsealed, the root token printed and written

@@ -3,8 +3,8 @@ import HummingbirdTLS
 import Logging
 import NIOSSL
 import ServiceLifecycle
-import TresorCore
-import TresorHTTP
+@_spi(Server) import TresorCore
+@_spi(Server) import TresorHTTP
 import TresorAuth
 import TresorSecrets
 import TresorStorage

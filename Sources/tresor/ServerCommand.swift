@@ -2,8 +2,8 @@ import ArgumentParser
 import Foundation
 import Logging
 import ServiceLifecycle
-import TresorCore
-import TresorHTTP
+@_spi(Server) import TresorCore
+@_spi(Server) import TresorHTTP
 import TresorAuth
 import TresorSecrets
 

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 @testable import TresorAuth
-@testable import TresorCore
+@_spi(Server) @testable import TresorCore
 
 /// Auth methods through the real core pipeline: what a login yields, and what names mean.
 @Suite struct AuthHardeningTests {

@@ -1,5 +1,5 @@
 import Testing
-@testable import TresorCore
+@_spi(Server) @testable import TresorCore
 
 @Suite struct ACLTests {
     func acl(_ text: String, name: String = "p") throws -> ACL {

@@ -1,7 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
-@testable import TresorCore
+@_spi(Server) @testable import TresorCore
 
 @Suite struct AuditTests {
     func chain(_ count: Int) -> [String] {

@@ -1,6 +1,6 @@
 import Crypto
 import Testing
-@testable import TresorCore
+@_spi(Server) @testable import TresorCore
 
 @Suite struct BarrierTests {
     func openBarrier() async throws -> (Barrier, InMemoryBackend) {

@@ -1,7 +1,7 @@
 import Crypto
 import Foundation
 import Testing
-@testable import TresorCore
+@_spi(Server) @testable import TresorCore
 
 /// Mount tables, seal configuration, policies, the keyring and leases are mapped to JSON by
 /// hand. Each must read what synthesized Codable wrote before, and write what it reads.

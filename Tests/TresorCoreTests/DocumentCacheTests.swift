@@ -1,6 +1,6 @@
 import Crypto
 import Testing
-@testable import TresorCore
+@_spi(Server) @testable import TresorCore
 
 @Suite struct DocumentCacheTests {
     struct Doc: Codable, Sendable, Equatable { var name: String }

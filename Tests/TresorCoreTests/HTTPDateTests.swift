@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import TresorCore
+@_spi(Server) @testable import TresorCore
 
 @Suite struct HTTPDateTests {
     @Test func formatsRFC9110Example() {

@@ -1,5 +1,5 @@
 import Testing
-@testable import TresorCore
+@_spi(Server) @testable import TresorCore
 
 @Suite struct JSONParserTests {
     private func parse(_ text: String) throws(JSONParseError) -> JSONValue { try JSONValue.parse(Array(text.utf8)) }

@@ -1,5 +1,5 @@
 import Testing
-@testable import TresorCore
+@_spi(Server) @testable import TresorCore
 
 @Suite struct PipelineTests {
     @Test func aFailingHandlerLeavesNoWrites() async throws {

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import TresorCore
+@_spi(Server) @testable import TresorCore
 
 /// Regressions for problems found in review: each of these once crashed or let something through.
 @Suite struct ReviewRegressionTests {

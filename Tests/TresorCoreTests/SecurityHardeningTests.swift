@@ -2,7 +2,7 @@ import Crypto
 import Foundation
 import Synchronization
 import Testing
-@testable import TresorCore
+@_spi(Server) @testable import TresorCore
 
 /// Each test plays one way past a policy that a review found, and shows it no longer gets
 /// through. The interop suite (`test_security_hardening.py`) plays the same over HTTP.

@@ -1,5 +1,5 @@
 import Testing
-@testable import TresorCore
+@_spi(Server) @testable import TresorCore
 
 @Suite struct ShamirTests {
     let secret: [UInt8] = (0..<32).map { UInt8($0 * 7 % 256) }

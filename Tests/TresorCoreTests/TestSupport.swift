@@ -1,5 +1,5 @@
 import Foundation
-@testable import TresorCore
+@_spi(Server) @testable import TresorCore
 
 /// A backend for pipeline tests: writes two keys and then fails, or reads a key back.
 struct ProbeBackend: LogicalBackend {

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import TresorCore
+@_spi(Server) @testable import TresorCore
 
 /// TokenEntry is mapped to JSON by hand; it must read what synthesized Codable wrote before.
 @Suite struct TokenEntryStoredFormTests {

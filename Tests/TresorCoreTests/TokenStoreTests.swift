@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import TresorCore
+@_spi(Server) @testable import TresorCore
 
 @Suite struct TokenStoreTests {
     func child(_ core: Core, parent: TokenEntry?, _ configure: (inout TokenParams) -> Void = { _ in }) async throws -> (String, TokenEntry) {

@@ -1,6 +1,6 @@
 import NIOCore
 import Testing
-import TresorCore
+@_spi(Server) import TresorCore
 @testable import TresorHTTP
 
 @Suite struct RequestMapperTests {

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import TresorCore
+@_spi(Server) import TresorCore
 @testable import TresorSecrets
 
 /// KV records are mapped to JSON by hand; these check the mapping reads what Foundation's

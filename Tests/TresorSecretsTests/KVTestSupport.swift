@@ -1,4 +1,4 @@
-import TresorCore
+@_spi(Server) import TresorCore
 import TresorSecrets
 
 /// A dev-mode core with the real secrets engines, driven request by request.

@@ -1,5 +1,5 @@
 import Testing
-import TresorCore
+@_spi(Server) import TresorCore
 
 @Suite struct KVv1AndCubbyholeTests {
     @Test func kvV1ReadsCarryALease() async throws {

@@ -1,5 +1,5 @@
 import Testing
-import TresorCore
+@_spi(Server) import TresorCore
 
 @Suite struct KVv2Tests {
     @Test func versionsAreNeverRewritten() async throws {

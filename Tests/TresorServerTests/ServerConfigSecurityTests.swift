@@ -1,7 +1,7 @@
 import Foundation
 import NIOSSL
 import Testing
-import TresorCore
+@_spi(Server) import TresorCore
 @testable import tresor
 
 /// A migrated Vault config must never lose a setting without a word: each key is honoured or

@@ -1,7 +1,7 @@
 import Foundation
 import Logging
 import Testing
-import TresorCore
+@_spi(Server) import TresorCore
 @testable import TresorStorage
 
 @Suite struct SQLiteBackendTests {

@@ -7,7 +7,7 @@ import Synchronization
 ///
 /// Every line a device writes carries `prev_hash`, the SHA-256 of the line before it, so an
 /// edit, removal or insertion breaks the chain where it happened (`tresor audit verify`).
-public final class AuditBroker: Sendable {
+@_spi(Server) public final class AuditBroker: Sendable {
     final class Active: Sendable {
         let config: AuditDeviceConfig
         let device: AuditDevice

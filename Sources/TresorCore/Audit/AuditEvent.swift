@@ -1,7 +1,7 @@
 import Foundation
 
 /// One thing to audit: a request before it takes effect, or its outcome after.
-public struct AuditEvent: Sendable {
+@_spi(Server) public struct AuditEvent: Sendable {
     public enum Kind: String, Sendable { case request, response }
 
     public var kind: Kind

@@ -9,18 +9,39 @@ public struct BackendFactory: Sendable {
     /// Converts a mount's stored data when a tune changes its options (kv version 1 → 2);
     /// runs inside the tune request's transaction, on the mount's own storage.
     public let changeOptions: (@Sendable (_ from: [String: String], _ to: [String: String], StorageView) async throws -> Void)?
-    public let make: @Sendable (MountEntry, Core) throws -> LogicalBackend
+    /// Builds the backend for one mount from what an engine may see of the server.
+    public let make: @Sendable (MountEntry, SystemView) throws -> LogicalBackend
+    /// For the core's own backends (system, token), which need the core itself.
+    let makeWithCore: (@Sendable (MountEntry, Core) throws -> LogicalBackend)?
 
     public init(type: String, kind: BackendKind, defaultDescription: String = "",
                 normalizeOptions: @escaping @Sendable ([String: String]) throws -> [String: String] = { $0 },
                 changeOptions: (@Sendable ([String: String], [String: String], StorageView) async throws -> Void)? = nil,
-                make: @escaping @Sendable (MountEntry, Core) throws -> LogicalBackend) {
+                make: @escaping @Sendable (MountEntry, SystemView) throws -> LogicalBackend) {
         self.type = type
         self.kind = kind
         self.defaultDescription = defaultDescription
         self.normalizeOptions = normalizeOptions
         self.changeOptions = changeOptions
         self.make = make
+        self.makeWithCore = nil
+    }
+
+    /// A backend of the core itself.
+    init(coreBackend type: String, kind: BackendKind, defaultDescription: String, make: @escaping @Sendable (MountEntry, Core) -> LogicalBackend) {
+        self.type = type
+        self.kind = kind
+        self.defaultDescription = defaultDescription
+        self.normalizeOptions = { $0 }
+        self.changeOptions = nil
+        self.make = { _, _ in throw TresorError.internalError("the \(type) backend belongs to the core") }
+        self.makeWithCore = make
+    }
+
+    /// The backend for `mount` on `core`: engines see only their `SystemView`.
+    func build(_ mount: MountEntry, core: Core) throws -> LogicalBackend {
+        if let makeWithCore { return try makeWithCore(mount, core) }
+        return try make(mount, core.systemView(for: mount))
     }
 }
 

@@ -1,7 +1,7 @@
 import Foundation
 
 /// What the core answers for one request.
-public struct CoreResponse: Sendable {
+@_spi(Server) public struct CoreResponse: Sendable {
     public var response: LogicalResponse?
     public var operation: LogicalOperation
     public var mountType: String

@@ -57,7 +57,7 @@ extension Core {
             }
             throw TresorError.badRequest("path is already in use at \(clash.path)")
         }
-        let backend = try factory.make(entry, self)
+        let backend = try factory.build(entry, core: self)
         table.append(entry)
         try await tx.putJSON(tablePath(entry.kind), table)
         let added = entry
@@ -126,7 +126,7 @@ extension Core {
             guard let factory = registry.factory(kind: kind, type: entry.type) else {
                 throw TresorError.internalError("mount type \(entry.type) is not registered")
             }
-            backend = try factory.make(updated, self)
+            backend = try factory.build(updated, core: self)
         }
         tx.afterCommit { [weak self] in
             self?.routeTable.withLock { current in

@@ -5,7 +5,7 @@ import Synchronization
 
 /// The server's heart: seal state, storage, mounts, policies and tokens, and the pipeline every
 /// request goes through (see Core+Handle).
-public final class Core: Sendable {
+@_spi(Server) public final class Core: Sendable {
     static let sealConfigPath = "core/seal-config"
     static let rootKeyPath = "core/root-key"
     static let mountsPath = "core/mounts"
@@ -48,10 +48,10 @@ public final class Core: Sendable {
         self.policies = PolicyStore(barrier: barrier)
         self.tokens = TokenStore(barrier: barrier, ttl: ttl)
         var registry = registry
-        registry.register(BackendFactory(type: "system", kind: .secret, defaultDescription: "system endpoints used for control, policy and debugging") { _, core in
+        registry.register(BackendFactory(coreBackend: "system", kind: .secret, defaultDescription: "system endpoints used for control, policy and debugging") { _, core in
             SystemBackend(core: core)
         })
-        registry.register(BackendFactory(type: "token", kind: .auth, defaultDescription: "token based credentials") { _, core in
+        registry.register(BackendFactory(coreBackend: "token", kind: .auth, defaultDescription: "token based credentials") { _, core in
             TokenBackend(core: core)
         })
         self.registry = registry
@@ -61,7 +61,7 @@ public final class Core: Sendable {
         self.clusterID = RandomUUID.string()
         tokens.addRevocationHook { [weak self] entry, storage in
             try await self?.revokeLeases(ownedBy: entry, storage: storage)
-            try await self?.destroyCubbyhole(of: entry, storage: storage)
+            try await self?.tellBackendsTokenRevoked(entry, storage: storage)
         }
     }
 
@@ -157,7 +157,7 @@ public final class Core: Sendable {
                 logger.error("skipping mount of unknown type", metadata: ["path": "\(mount.path)", "type": "\(mount.type)"])
                 continue
             }
-            routes.append(RouteTable.Route(mount: mount, backend: try factory.make(mount, self)))
+            routes.append(RouteTable.Route(mount: mount, backend: try factory.build(mount, core: self)))
         }
         routeTable.withLock { $0 = RouteTable(routes) }
         try await setupAudit()
@@ -204,18 +204,19 @@ public final class Core: Sendable {
         }
     }
 
-    // MARK: cubbyhole
-
-    /// Storage of the token's cubbyhole, inside the given transaction.
-    public func cubbyholeStorage(for token: TokenEntry, in storage: Storage) -> StorageView? {
-        guard let mount = routes.mounts.first(where: { $0.type == "cubbyhole" }) else { return nil }
-        return StorageView(storage, prefix: mount.storagePrefix + token.cubbyholeID + "/")
+    /// What an engine mounted at `mount` may see of the server; reads the live mount table.
+    func systemView(for mount: MountEntry) -> SystemView {
+        let accessor = mount.accessor
+        return SystemView(mount: mount, ttl: tokens.ttl, logger: logger, current: { [weak self] in
+            self?.routes.mounts.first { $0.accessor == accessor }
+        })
     }
 
-    private func destroyCubbyhole(of token: TokenEntry, storage: Storage) async throws {
-        guard let view = cubbyholeStorage(for: token, in: storage) else { return }
-        for key in try await view.listRecursive("") {
-            try await view.delete(key)
+    /// Lets every mounted backend forget what it kept for a token (a cubbyhole dies with its
+    /// token), each on its own storage, inside the revoking transaction.
+    private func tellBackendsTokenRevoked(_ token: TokenEntry, storage: Storage) async throws {
+        for route in routes.routes {
+            try await route.backend.tokenRevoked(token, storage: StorageView(storage, prefix: route.mount.storagePrefix))
         }
     }
 }

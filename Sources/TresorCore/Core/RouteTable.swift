@@ -1,6 +1,6 @@
 /// An immutable snapshot of what is mounted where. Requests read the current snapshot without
 /// waiting; enabling or disabling a mount swaps in a new one.
-public struct RouteTable: Sendable {
+@_spi(Server) public struct RouteTable: Sendable {
     public struct Route: Sendable {
         public let mount: MountEntry
         public let backend: LogicalBackend

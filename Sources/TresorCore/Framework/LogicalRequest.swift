@@ -56,8 +56,9 @@ public struct RequestContext: Sendable {
     public let storage: StorageView
     public let mount: MountEntry
     public let token: TokenEntry?
-    /// The transaction itself, for engines that must reach beyond their view (the core's own backends).
-    public let transaction: RequestTransaction
+    /// The transaction itself, for the core's own backends (system, token), which reach beyond
+    /// a mount. Engines cannot see it: their storage is `storage`, rooted at their mount.
+    let transaction: RequestTransaction
     /// Lease TTLs in force on this mount (its own settings over the server's).
     public let ttl: TTLDefaults
 

@@ -72,12 +72,16 @@ public protocol LogicalBackend: Sendable {
     /// Called every few seconds with the mount's storage inside a transaction of its own, for
     /// work that is due by the clock (rotating static credentials).
     func periodic(storage: StorageView, mount: MountEntry) async throws
+    /// Called when a token is revoked, with the mount's storage inside the revoking transaction:
+    /// what the backend kept for that token goes with it.
+    func tokenRevoked(_ token: TokenEntry, storage: StorageView) async throws
 }
 
 extension LogicalBackend {
     public var specialPaths: SpecialPaths { SpecialPaths() }
     public func cleanup() async {}
     public func periodic(storage: StorageView, mount: MountEntry) async throws {}
+    public func tokenRevoked(_ token: TokenEntry, storage: StorageView) async throws {}
 
     public func route(_ path: String) -> (PathSpec, [String: String])? {
         for spec in paths {

@@ -4,7 +4,7 @@ import Synchronization
 /// ACL policies: kept under `sys/policy/` through the barrier, parsed once and compiled into
 /// ACLs cached by policy set. Writes go through the request's transaction; caches are dropped
 /// only after that transaction commits.
-public final class PolicyStore: Sendable {
+@_spi(Server) public final class PolicyStore: Sendable {
     static let prefix = "sys/policy/"
     public static let rootPolicy = Policy(name: "root", rules: [], text: "")
 

@@ -24,7 +24,7 @@ public struct SealConfig: JSONDocument, Equatable {
     }
 }
 
-public struct InitResult: Sendable {
+@_spi(Server) public struct InitResult: Sendable {
     public let keys: [[UInt8]]
     public let recoveryKeys: [[UInt8]]
     public let rootToken: String

@@ -6,7 +6,7 @@ import Synchronization
 ///
 /// Layout of a stored value: term (4 bytes, big endian) · version (1) · nonce (12) · ciphertext · tag (16).
 /// The storage key is the associated data, so a ciphertext copied under another key fails to open.
-public final class Barrier: Sendable {
+@_spi(Server) public final class Barrier: Sendable {
     static let version: UInt8 = 1
     static let keyringPath = "core/keyring"
     static let headerSize = 5

@@ -1,6 +1,6 @@
 /// Storage straight through the barrier, outside any request: for start-up and for the token
 /// lookups that precede a request's own transaction. Each write commits at once.
-public struct DirectStorage: Storage {
+@_spi(Server) public struct DirectStorage: Storage {
     let barrier: Barrier
     let locks: KeyLockTable
 

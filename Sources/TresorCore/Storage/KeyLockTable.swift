@@ -2,7 +2,7 @@ import Synchronization
 
 /// Per-key async locks. Requests on different keys never wait for each other; the table is
 /// sharded so that taking a lock does not pass through one global mutex either.
-public final class KeyLockTable: Sendable {
+@_spi(Server) public final class KeyLockTable: Sendable {
     private struct Waiters {
         var queue: [CheckedContinuation<Void, Never>] = []
     }

@@ -3,7 +3,7 @@ import Foundation
 
 /// The barrier's encryption keys by term. Rotation adds a term and makes it active; older terms
 /// stay so that values written under them still open.
-public struct Keyring: Sendable {
+@_spi(Server) public struct Keyring: Sendable {
     public struct Term: Sendable {
         public let term: UInt32
         public let key: SymmetricKey

@@ -2,7 +2,7 @@ import Synchronization
 
 /// Buffers one request's writes so they commit together, after the response is known and
 /// audited, or vanish if anything fails first. Reads see the request's own writes.
-public final class RequestTransaction: Storage {
+@_spi(Server) public final class RequestTransaction: Storage {
     private struct State {
         var pending: [StorageKey: [UInt8]?] = [:]   // nil value = delete
         var order: [StorageKey] = []

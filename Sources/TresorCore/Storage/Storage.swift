@@ -46,9 +46,11 @@ extension Storage {
 /// another's data.
 public struct StorageView: Storage {
     public let prefix: String
-    public let base: Storage
+    /// What the view writes through. Only the core makes views; an engine can narrow its own
+    /// (`sub`) but never widen it or build one over another prefix.
+    let base: Storage
 
-    public init(_ base: Storage, prefix: String) {
+    init(_ base: Storage, prefix: String) {
         self.base = base
         self.prefix = prefix
     }

@@ -117,7 +117,7 @@ extension SystemBackend {
                     } else {
                         let key = try fields.string("key")
                         guard !key.isEmpty else { throw TresorError.badRequest("'key' must be specified in request body as JSON, or 'reset' set to true") }
-                        guard let bytes = decodeKey(key) else {
+                        guard let bytes = KeyText.decode(key) else {
                             throw TresorError.badRequest("'key' must be a valid hex or base64 string")
                         }
                         try await core.submitUnsealKey(bytes)
@@ -147,20 +147,5 @@ extension SystemBackend {
                 },
             ]),
         ]
-    }
-
-    public static func decodeKey(_ text: String) -> [UInt8]? {
-        if text.count % 2 == 0, text.allSatisfy(\.isHexDigit) {
-            var bytes: [UInt8] = []
-            var index = text.startIndex
-            while index < text.endIndex {
-                let next = text.index(index, offsetBy: 2)
-                guard let byte = UInt8(text[index..<next], radix: 16) else { return nil }
-                bytes.append(byte)
-                index = next
-            }
-            return bytes
-        }
-        return Data(base64Encoded: text).map { Array($0) }
     }
 }

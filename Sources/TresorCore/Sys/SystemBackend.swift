@@ -2,7 +2,7 @@ import Foundation
 
 /// The `sys/` backend: health and seal state, mounts, auth methods, policies and capability
 /// queries. It is an ordinary backend on the router; only its fields know about the core.
-public struct SystemBackend: LogicalBackend {
+struct SystemBackend: LogicalBackend {
     let core: Core
     public let paths: [PathSpec]
     public let specialPaths = SpecialPaths(
@@ -11,7 +11,7 @@ public struct SystemBackend: LogicalBackend {
                "revoke-prefix/*", "revoke-force/*", "leases/revoke-prefix/*", "leases/revoke-force/*", "leases/lookup/*"],
         allowedWhenSealed: ["health", "seal-status", "leader", "init", "unseal"])
 
-    public init(core: Core) {
+    init(core: Core) {
         self.core = core
         paths = Self.statusPaths(core) + Self.mountPaths(core) + Self.authPaths(core) + Self.policyPaths(core)
             + Self.capabilityPaths(core) + Self.internalPaths(core) + Self.auditPaths(core) + Self.leasePaths(core)

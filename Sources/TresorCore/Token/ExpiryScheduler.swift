@@ -4,7 +4,7 @@ import Synchronization
 /// One timer wheel for every expiry: min-heaps of deadlines drained by a single task, so a
 /// hundred thousand live tokens cost memory, not tasks. Sharded by key: every token creation
 /// schedules here, and one heap and map would make them all wait whenever the map grows.
-public final class ExpiryScheduler: Sendable {
+@_spi(Server) public final class ExpiryScheduler: Sendable {
     private struct Item {
         let deadline: Date
         let key: String

@@ -1,7 +1,7 @@
 import Foundation
 
 /// `auth/token/`: create, look up, renew and revoke tokens.
-public struct TokenBackend: LogicalBackend {
+struct TokenBackend: LogicalBackend {
     public let paths: [PathSpec]
     public let specialPaths = SpecialPaths(root: ["revoke-orphan", "revoke-orphan/*", "accessors", "accessors/*"])
 
@@ -15,7 +15,7 @@ public struct TokenBackend: LogicalBackend {
         FieldSpec("entity_alias", .string), FieldSpec("lease", .string), FieldSpec("role_name", .string),
     ]
 
-    public init(core: Core) {
+    init(core: Core) {
         let store = core.tokens
         let create: @Sendable (Bool) -> PathHandler = { orphanPath in
             { ctx, fields in

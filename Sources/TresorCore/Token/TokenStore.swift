@@ -3,7 +3,7 @@ import Foundation
 import Synchronization
 
 /// Parameters for a new token, already validated by the caller.
-public struct TokenParams: Sendable {
+@_spi(Server) public struct TokenParams: Sendable {
     public var id: String?
     public var policies: [String]?
     public var noDefaultPolicy = false
@@ -28,7 +28,7 @@ public struct TokenParams: Sendable {
 
 /// Tokens: creation, lookup, renewal and revocation of whole trees. Storage keys are salted
 /// hashes of token IDs and accessors; the IDs themselves are never written anywhere.
-public final class TokenStore: Sendable {
+@_spi(Server) public final class TokenStore: Sendable {
     static let idPrefix = "sys/token/id/"
     static let accessorPrefix = "sys/token/accessor/"
     static let parentPrefix = "sys/token/parent/"

@@ -29,6 +29,14 @@ struct CubbyholeBackend: LogicalBackend {
         ]
     }
 
+    /// A cubbyhole lives exactly as long as its token.
+    func tokenRevoked(_ token: TokenEntry, storage: StorageView) async throws {
+        let cubbyhole = storage.sub(token.cubbyholeID + "/")
+        for key in try await cubbyhole.listRecursive("") {
+            try await cubbyhole.delete(key)
+        }
+    }
+
     static func write(_ ctx: RequestContext, _ fields: FieldData, _ storage: StorageView) async throws -> LogicalResponse? {
         let path = ctx.capture("path")
         guard !path.isEmpty, !path.hasSuffix("/") else { throw TresorError.badRequest("cannot write to a path ending in '/'") }

@@ -7,7 +7,7 @@ import TresorCore
 import TresorPostgres
 
 /// Runs statements against a configured PostgreSQL database through a pooled client per
-/// configuration. Statements of one operation run in one transaction: all or nothing.
+/// configuration. Statements of one operation run between one BEGIN and COMMIT: all or nothing.
 final class PostgresPlugin: Sendable {
     static let shared = PostgresPlugin()
 
@@ -72,7 +72,7 @@ final class PostgresPlugin: Sendable {
         }
     }
 
-    /// Runs every statement (templates already rendered) in one transaction.
+    /// Runs every statement (templates already rendered) between one BEGIN and COMMIT.
     func execute(_ statements: [String], config: DatabaseConfig, key: String) async throws {
         let client = try client(config, key: key)
         let logger = self.logger

@@ -2,7 +2,7 @@ import Foundation
 import TresorCore
 
 /// Turning on versioning for a KV v1 mount (`kv enable-versioning`): every key becomes a secret
-/// with one version. Runs in the tune request's transaction, so it happens whole or not at all.
+/// with one version. Its writes commit with the tune request's, so it happens whole or not at all.
 enum KVUpgrade {
     static func changeOptions(from old: [String: String], to new: [String: String], storage: StorageView) async throws {
         let wasV2 = old["version"] == "2"

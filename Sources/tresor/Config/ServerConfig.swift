@@ -1,6 +1,6 @@
 import Foundation
 import HCL
-import TresorCore
+@_spi(Server) import TresorCore
 
 /// What `tresor server -config=FILE` reads: Vault's server configuration, the parts Tresor uses.
 struct ServerConfig: Sendable, Equatable {

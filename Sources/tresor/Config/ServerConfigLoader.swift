@@ -1,6 +1,6 @@
 import Foundation
 import HCL
-import TresorCore
+@_spi(Server) import TresorCore
 
 /// Reads server configuration files (HCL or JSON) into `ServerConfig`, refusing unknown keys
 /// and wrong types with the file and line at fault.

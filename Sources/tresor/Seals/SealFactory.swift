@@ -1,5 +1,5 @@
 import Foundation
-import TresorCore
+@_spi(Server) import TresorCore
 
 /// Builds the auto seal a config's `seal` stanza asks for; nil means Shamir.
 enum SealFactory {
@@ -41,7 +41,7 @@ enum SealFactory {
         }
         text = text.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !text.isEmpty else { throw AutoSealError("static seal: current_key is required") }
-        if text.count == 64, let bytes = SystemBackend.decodeKey(text), bytes.count == 32 { return bytes }
+        if text.count == 64, let bytes = KeyText.decode(text), bytes.count == 32 { return bytes }
         if let data = Data(base64Encoded: text) { return Array(data) }
         throw AutoSealError("static seal: current_key must be 32 bytes in base64 or hex")
     }

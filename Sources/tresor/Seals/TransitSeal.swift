@@ -1,6 +1,6 @@
 import Foundation
 import TresorAPI
-import TresorCore
+@_spi(Server) import TresorCore
 
 /// `seal "transit"`: another Vault-API server's transit engine encrypts and decrypts the root
 /// key, so this server unseals itself whenever that one is reachable.

@@ -1,7 +1,7 @@
 import Benchmark
 import Crypto
-import TresorCore
-import TresorHTTP
+@_spi(Server) import TresorCore
+@_spi(Server) import TresorHTTP
 
 /// The pieces every request passes through, measured alone so a regression shows up before it
 /// is lost in the noise of a whole-server load test.
