@@ -4,6 +4,7 @@ import time
 
 import hvac
 import pytest
+import requests
 
 from conftest import start_tresor
 from postgres_cluster import PostgresCluster
@@ -262,3 +263,74 @@ def test_cve_2026_39946_default_revocation_survives_a_quoted_schema_name(server,
     # The table outlives the role, now owned by the administrator, and the schema is intact.
     assert cluster.psql('SELECT count(*) FROM "we""ird".owned_by_lease').strip() == "1"
     assert cluster.psql("SELECT tableowner FROM pg_tables WHERE schemaname = 'we\"ird'").strip() == "postgres"
+
+
+def test_creds_whose_response_cannot_be_audited_leave_no_role(server, cluster):
+    """Issue 15, point 2: the role is created, then the response entry cannot be written: the
+    request fails closed, and the role is dropped again rather than left without a lease."""
+    from test_audit import Peer
+
+    class GoesAwayAfterTheRequest(Peer):
+        def read(self, conn):
+            buffer = b""
+            while chunk := conn.recv(65536):
+                buffer += chunk
+                if b'"type":"request"' in buffer and b'"path":"database/creds/doomed"' in buffer:
+                    self.stop()
+                    return
+                buffer = buffer.rsplit(b"\n", 1)[-1]
+
+    ok(server.bao("write", "database/roles/doomed", "db_name=mypostgres", f"creation_statements={CREATE}", "default_ttl=1h"))
+    peer = GoesAwayAfterTheRequest()
+    ok(server.bao("audit", "enable", "socket", f"address=127.0.0.1:{peer.port}", "socket_type=tcp"))
+    before = roles(cluster)
+    r = server.http("GET", "database/creds/doomed")
+    assert r.status_code == 500 and "audit" in r.text, r.text
+    assert roles(cluster) == before, "the role outlived the request that made it"
+    peer.start()
+    deadline = time.time() + 10
+    while (leases := server.http("LIST", "sys/leases/lookup/database/creds/doomed")).status_code == 500 and time.time() < deadline:
+        time.sleep(0.2)
+    assert leases.status_code == 404, leases.text
+    peer.stop()
+
+
+def test_creds_of_a_crashed_request_are_dropped_after_the_restart(tmp_path, cluster):
+    """Issue 15, point 2: kill -9 after the role exists in PostgreSQL but before Tresor commits;
+    the next run finds the rollback record and drops the role."""
+    from production import ProductionServer
+    server = ProductionServer(tmp_path).start()
+    try:
+        init = server.init(1, 1)
+        key, root = init["unseal_keys_b64"][0], init["root_token"]
+        server.unseal([key])
+        assert server.bao("secrets", "enable", "database", token=root).returncode == 0
+        out = server.bao("write", "database/config/pg", "plugin_name=postgresql-database-plugin", "allowed_roles=*",
+                         f"connection_url=postgresql://postgres:{cluster.password}@127.0.0.1:{cluster.port}/postgres?sslmode=disable", token=root)
+        assert out.returncode == 0, out.stderr
+        # The role is committed in PostgreSQL first, then the statements stall: the window.
+        stalling = CREATE + " COMMIT; SELECT pg_sleep(30);"
+        assert server.bao("write", "database/roles/slow", "db_name=pg", f"creation_statements={stalling}", token=root).returncode == 0
+        before = roles(cluster)
+        import threading
+        def ask():
+            try:
+                server.request("GET", "database/creds/slow", root)
+            except requests.RequestException:
+                pass  # the server is killed while this request waits
+        threading.Thread(target=ask, daemon=True).start()
+        deadline = time.time() + 15
+        while time.time() < deadline and roles(cluster) == before:
+            time.sleep(0.1)
+        created = roles(cluster) - before
+        assert len(created) == 1, "the creation statements did not run"
+        server.kill9()
+        assert created <= roles(cluster), "the role must still exist after the crash"
+        server.start()
+        server.unseal([key])
+        deadline = time.time() + 20
+        while time.time() < deadline and created & roles(cluster):
+            time.sleep(0.5)
+        assert not created & roles(cluster), "the sweep did not drop the role of the crashed request"
+    finally:
+        server.stop()

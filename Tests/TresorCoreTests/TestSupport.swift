@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 @_spi(Server) @testable import TresorCore
 
 /// A backend for pipeline tests: writes two keys and then fails, or reads a key back.
@@ -32,6 +33,17 @@ struct ProbeBackend: LogicalBackend {
                 return nil
             },
         ]),
+        // An effect outside Tresor, recorded first so an uncommitted request can be undone.
+        PathSpec("effect/{name}", fields: [FieldSpec("fail", .bool)], handlers: [
+            .update: { ctx, fields in
+                let name = ctx.capture("name")
+                try await ctx.recordOutsideEffect(["name": name])
+                OutsideWorld.shared.withLock { _ = $0.insert(name) }
+                if try fields.bool("fail") { throw TresorError.badRequest("failed after the effect") }
+                try await ctx.storage.put("effect/" + name, [1])
+                return nil
+            },
+        ]),
         // Answers a bare body, as endpoints that serve files (a CA certificate, a CRL) do.
         PathSpec("raw/{kind}", handlers: [
             .read: { ctx, _ in
@@ -48,6 +60,19 @@ struct ProbeBackend: LogicalBackend {
             },
         ]),
     ]
+}
+
+extension ProbeBackend {
+    func rollback(_ data: [String: String], storage: StorageView) async throws {
+        guard let name = data["name"] else { return }
+        OutsideWorld.shared.withLock { _ = $0.remove(name) }
+    }
+}
+
+/// What the probe engine did outside Tresor, as a database would remember it.
+enum OutsideWorld {
+    static let shared = Mutex<Set<String>>([])
+    static func contains(_ name: String) -> Bool { shared.withLock { $0.contains(name) } }
 }
 
 /// An auth method whose login grants whatever policies the request names.

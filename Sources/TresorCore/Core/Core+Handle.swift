@@ -103,7 +103,7 @@ extension Core {
         }
 
         var operation = request.operation
-        let transaction = RequestTransaction(barrier: barrier, locks: locks)
+        let transaction = newTransaction()
         var spent: TokenEntry?
         do {
             if request.isWrite || operation == .create || operation == .update {
@@ -159,6 +159,7 @@ extension Core {
             return result
         } catch {
             transaction.discard()
+            await rollBack(transaction.pendingRollbacks)
             await revokeSpent(spent)
             throw error
         }
@@ -212,7 +213,7 @@ extension Core {
 
     private func run(_ request: LogicalRequest, route: RouteTable.Route, relative: String, token: TokenEntry?, operation: LogicalOperation,
                      transaction: RequestTransaction? = nil, routed: (PathSpec, [String: String])? = nil) async throws -> CoreResponse {
-        let transaction = transaction ?? RequestTransaction(barrier: barrier, locks: locks)
+        let transaction = transaction ?? newTransaction()
         guard let (spec, captures) = routed ?? route.backend.route(relative) else {
             throw TresorError.unsupportedPath
         }

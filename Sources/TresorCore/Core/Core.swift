@@ -14,6 +14,8 @@ import Synchronization
     public let physical: PhysicalBackend
     public let barrier: Barrier
     public let locks = KeyLockTable()
+    /// This run of the server; rollback records of other runs belong to requests that are gone.
+    let bootID = RandomUUID.string()
     public let policies: PolicyStore
     public let tokens: TokenStore
     public let registry: BackendRegistry
@@ -84,15 +86,21 @@ import Synchronization
 
     /// Runs `body` in a transaction of its own, committing on success and discarding on failure.
     func withTransaction<T: Sendable>(_ body: (RequestTransaction) async throws -> T) async throws -> T {
-        let tx = RequestTransaction(barrier: barrier, locks: locks)
+        let tx = newTransaction()
         do {
             let result = try await body(tx)
             try await tx.commit()
             return result
         } catch {
             tx.discard()
+            await rollBack(tx.pendingRollbacks)
             throw error
         }
+    }
+
+    /// A transaction of this run of the server.
+    func newTransaction() -> RequestTransaction {
+        RequestTransaction(barrier: barrier, locks: locks, boot: bootID)
     }
 
     public var unsealProgressCount: Int { unsealProgress.withLock { $0.count } }
@@ -185,7 +193,10 @@ import Synchronization
                     try? await self.revokeLease(id)
                 }
                 ticks += 1
-                if ticks % 10 == 0 { await self.runPeriodicFunctions() }
+                if ticks % 10 == 0 {
+                    await self.sweepRollbacks()
+                    await self.runPeriodicFunctions()
+                }
             }
         }
         expiryTask.withLock { $0?.cancel(); $0 = task }

@@ -75,6 +75,10 @@ public protocol LogicalBackend: Sendable {
     /// Called when a token is revoked, with the mount's storage inside the revoking transaction:
     /// what the backend kept for that token goes with it.
     func tokenRevoked(_ token: TokenEntry, storage: StorageView) async throws
+    /// Undoes an effect outside Tresor that a request recorded with `recordOutsideEffect` and
+    /// then did not commit (an error answer, or a crash). Runs in a transaction of its own, with
+    /// the mount's storage; it may run after a restart, and more than once if it fails.
+    func rollback(_ data: [String: String], storage: StorageView) async throws
 }
 
 extension LogicalBackend {
@@ -82,6 +86,7 @@ extension LogicalBackend {
     public func cleanup() async {}
     public func periodic(storage: StorageView, mount: MountEntry) async throws {}
     public func tokenRevoked(_ token: TokenEntry, storage: StorageView) async throws {}
+    public func rollback(_ data: [String: String], storage: StorageView) async throws {}
 
     public func route(_ path: String) -> (PathSpec, [String: String])? {
         for spec in paths {

@@ -9,16 +9,31 @@ import Synchronization
         var heldLocks: Set<StorageKey> = []
         var finished = false
         var afterCommit: [@Sendable () -> Void] = []
+        /// Outside effects recorded for this request; their records go with its commit.
+        var rollbacks: [RollbackEntry] = []
     }
 
     private let barrier: Barrier
     private let locks: KeyLockTable
     private let state = Mutex(State())
+    /// The run of the server this transaction belongs to, for its rollback records.
+    let boot: String
 
-    public init(barrier: Barrier, locks: KeyLockTable) {
+    public init(barrier: Barrier, locks: KeyLockTable, boot: String = "") {
         self.barrier = barrier
         self.locks = locks
+        self.boot = boot
     }
+
+    /// Writes the record now, outside the buffered writes: it must be on disk before the
+    /// effect happens, whatever becomes of this request.
+    func recordRollback(_ entry: RollbackEntry) async throws {
+        try await barrier.put(entry.key, try JSONValue.encodeStored(entry))
+        state.withLock { $0.rollbacks.append(entry) }
+    }
+
+    /// The records of a request that was discarded: their effects are to be undone.
+    var pendingRollbacks: [RollbackEntry] { state.withLock { $0.rollbacks } }
 
     public func get(_ key: String) async throws -> [UInt8]? {
         if let buffered = state.withLock({ $0.pending[StorageKey(key)] }) {
@@ -100,15 +115,17 @@ import Synchronization
     public func commit() async throws {
         let ops: [StorageOperation] = state.withLock { s in
             s.finished = true
+            // The effects stand once the request does: their records go in the same batch.
             return s.order.map { key in
                 if let value = s.pending[key]! { return .put(key: key.string, value: value) }
                 return .delete(key: key.string)
-            }
+            } + s.rollbacks.map { .delete(key: $0.key) }
         }
         defer { releaseLocks() }
         if !ops.isEmpty {
             try await barrier.commit(ops)
         }
+        state.withLock { $0.rollbacks = [] }
         for action in state.withLock({ $0.afterCommit }) { action() }
     }
 

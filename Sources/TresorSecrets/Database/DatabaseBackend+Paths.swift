@@ -44,6 +44,9 @@ extension DatabaseBackend {
                     let templates = config.rootRotationStatements.isEmpty ? [defaultRootRotation] : config.rootRotationStatements
                     let user = SQLTemplate.sanitize(config.username, limit: 63)
                     guard user == config.username else { throw TresorError.badRequest("the admin username contains characters rotate-root cannot quote safely") }
+                    // Should this request not commit, the database gets its old password back.
+                    try await ctx.recordOutsideEffect(["effect": "rotate-root", "db_name": name,
+                                                       "old_password": config.password, "new_password": password])
                     try await PostgresPlugin.shared.execute(render(templates, ["name": user, "username": user, "password": password]),
                                                             config: config, key: poolKey(name))
                     config.password = password
@@ -160,6 +163,8 @@ extension DatabaseBackend {
                     let password = SQLTemplate.password()
                     let values = ["name": username, "username": username, "password": password,
                                   "expiration": SQLTemplate.expiration(now.addingTimeInterval(TimeInterval(ttl)))]
+                    // Should this request not commit, the user is dropped again.
+                    try await ctx.recordOutsideEffect(["effect": "creds", "username": username, "role": roleName, "db_name": role.dbName])
                     do {
                         try await PostgresPlugin.shared.execute(render(role.creationStatements, values), config: config, key: poolKey(role.dbName))
                     } catch {

@@ -8,6 +8,7 @@ import TresorCore
 struct DatabaseBackend: LeasingBackend {
     let paths: [PathSpec]
     let secretTypes: [String: SecretType]
+    private let poolKey: @Sendable (String) -> String
 
     static let defaultRevocation = """
         REVOKE ALL PRIVILEGES ON ALL TABLES IN SCHEMA public FROM "{{name}}";
@@ -23,6 +24,7 @@ struct DatabaseBackend: LeasingBackend {
 
     init(mount: MountEntry) {
         let poolKey: @Sendable (String) -> String = { "\(mount.uuid)/\($0)" }
+        self.poolKey = poolKey
         paths = Self.configPaths(poolKey) + Self.rolePaths() + Self.credsPaths(poolKey) + Self.staticRolePaths(poolKey)
         secretTypes = [
             "creds": SecretType(name: "creds", renew: { ctx in
@@ -47,15 +49,42 @@ struct DatabaseBackend: LeasingBackend {
     }
 
     static func revoke(_ ctx: LeaseContext, poolKey: @Sendable (String) -> String) async throws {
-        let data = ctx.lease.internalData
+        try await dropUser(ctx.lease.internalData, storage: ctx.storage, poolKey: poolKey)
+    }
+
+    /// Runs a role's revocation statements for the user in `data` (`username`, `db_name`, `role`).
+    static func dropUser(_ data: [String: String], storage: StorageView, poolKey: @Sendable (String) -> String) async throws {
         guard let username = data["username"], let dbName = data["db_name"] else { return }
-        guard let config = try await config(ctx.storage, dbName) else {
+        guard let config = try await config(storage, dbName) else {
             throw TresorError.internalError("database configuration \(dbName) is gone; cannot revoke \(username)")
         }
         // The role's statements as they are now; its defaults if the role was deleted meanwhile.
-        let role = try await ctx.storage.getJSON("role/" + (data["role"] ?? ""), as: DatabaseRole.self)
+        let role = try await storage.getJSON("role/" + (data["role"] ?? ""), as: DatabaseRole.self)
         let templates = (role?.revocationStatements.isEmpty ?? true) ? [defaultRevocation] : role!.revocationStatements
         try await PostgresPlugin.shared.execute(render(templates, ["name": username, "username": username]), config: config, key: poolKey(dbName))
+    }
+
+    /// Undoes what a request did to a database and then did not commit: a user it created is
+    /// dropped; a root password it rotated is set back (connecting with the new one).
+    func rollback(_ data: [String: String], storage: StorageView) async throws {
+        switch data["effect"] {
+        case "creds":
+            try await Self.dropUser(data, storage: storage, poolKey: poolKey)
+        case "rotate-root":
+            guard let name = data["db_name"], let old = data["old_password"], let new = data["new_password"],
+                  var config = try await Self.config(storage, name) else { return }
+            // The stored config still holds the old password unless a later rotation changed it.
+            guard config.password == old else { return }
+            config.password = new
+            let user = SQLTemplate.sanitize(config.username, limit: 63)
+            let templates = config.rootRotationStatements.isEmpty ? [Self.defaultRootRotation] : config.rootRotationStatements
+            PostgresPlugin.shared.forget(key: poolKey(name))
+            try await PostgresPlugin.shared.execute(Self.render(templates, ["name": user, "username": user, "password": old]),
+                                                    config: config, key: poolKey(name) + "/rollback")
+            PostgresPlugin.shared.forget(key: poolKey(name) + "/rollback")
+        default:
+            return
+        }
     }
 
     static func renew(_ ctx: LeaseContext, poolKey: @Sendable (String) -> String) async throws {
