@@ -24,7 +24,7 @@ struct UserpassBackend: LogicalBackend, LoginRenewer {
                     guard var user = try await ctx.storage.getJSON("user/" + name, as: User.self) else {
                         throw TresorError.badRequest("username does not exist")
                     }
-                    user.password = try Self.hash(try fields.string("password"))
+                    user.password = try await Self.hash(try fields.string("password"))
                     try await ctx.storage.putJSON("user/" + name, user)
                     return nil
                 },
@@ -61,7 +61,7 @@ struct UserpassBackend: LogicalBackend, LoginRenewer {
                     let password = try fields.string("password")
                     let user = try await ctx.storage.getJSON("user/" + name, as: User.self)
                     // The hash is computed either way, so a missing user takes as long as a wrong password.
-                    let matches = (user?.password ?? PasswordHash.decoy).matches(password)
+                    let matches = await (user?.password ?? PasswordHash.decoy).matches(password)
                     guard let user, matches, !password.isEmpty else {
                         throw TresorError.badRequest("invalid username or password")
                     }
@@ -78,9 +78,9 @@ struct UserpassBackend: LogicalBackend, LoginRenewer {
 
     static func normalize(_ name: String) -> String { name.lowercased() }
 
-    static func hash(_ password: String) throws -> PasswordHash {
+    static func hash(_ password: String) async throws -> PasswordHash {
         guard !password.isEmpty else { throw TresorError.badRequest("missing password") }
-        return try PasswordHash.make(password)
+        return try await PasswordHash.make(password)
     }
 
     static func write(_ ctx: RequestContext, _ fields: FieldData, creating: Bool) async throws -> LogicalResponse? {
@@ -89,10 +89,10 @@ struct UserpassBackend: LogicalBackend, LoginRenewer {
         var user: User
         if let existing = try await ctx.storage.getJSON("user/" + name, as: User.self) {
             user = existing
-            if fields.has("password") { user.password = try hash(try fields.string("password")) }
+            if fields.has("password") { user.password = try await hash(try fields.string("password")) }
         } else {
             guard fields.has("password") else { throw TresorError.badRequest("missing password") }
-            user = User(password: try hash(try fields.string("password")), token: TokenRoleSettings())
+            user = User(password: try await hash(try fields.string("password")), token: TokenRoleSettings())
         }
         try user.token.apply(fields)
         try await ctx.storage.putJSON("user/" + name, user)
