@@ -334,3 +334,24 @@ def test_creds_of_a_crashed_request_are_dropped_after_the_restart(tmp_path, clus
         assert not created & roles(cluster), "the sweep did not drop the role of the crashed request"
     finally:
         server.stop()
+
+
+def test_disabling_the_mount_closes_its_connections(tmp_path, cluster):
+    """Issue 15, point 3: a mount owns its connection pools; disabling it closes them."""
+    s = start_tresor(str(tmp_path))
+    try:
+        cluster.psql("DROP ROLE IF EXISTS pool_owner; CREATE ROLE pool_owner WITH LOGIN SUPERUSER PASSWORD 'pool-owner-pw'")
+        ok(s.bao("secrets", "enable", "-path=pooled", "database"))
+        ok(s.bao("write", "pooled/config/pg", "plugin_name=postgresql-database-plugin", "allowed_roles=*",
+                 f"connection_url=postgresql://pool_owner:pool-owner-pw@127.0.0.1:{cluster.port}/postgres?sslmode=disable"))
+        ok(s.bao("write", "pooled/roles/r", "db_name=pg", f"creation_statements={CREATE}", "default_ttl=1h"))
+        ok(s.bao("read", "pooled/creds/r"))
+        count = lambda: int(cluster.psql("SELECT count(*) FROM pg_stat_activity WHERE usename = 'pool_owner'").strip())
+        assert count() >= 1
+        ok(s.bao("secrets", "disable", "pooled"))
+        deadline = time.time() + 10
+        while time.time() < deadline and count() > 0:
+            time.sleep(0.2)
+        assert count() == 0, "the disabled mount's connections stayed open"
+    finally:
+        s.stop()

@@ -9,6 +9,7 @@ struct DatabaseBackend: LeasingBackend {
     let paths: [PathSpec]
     let secretTypes: [String: SecretType]
     private let poolKey: @Sendable (String) -> String
+    private let mountUUID: String
 
     static let defaultRevocation = """
         REVOKE ALL PRIVILEGES ON ALL TABLES IN SCHEMA public FROM "{{name}}";
@@ -25,6 +26,7 @@ struct DatabaseBackend: LeasingBackend {
     init(mount: MountEntry) {
         let poolKey: @Sendable (String) -> String = { "\(mount.uuid)/\($0)" }
         self.poolKey = poolKey
+        self.mountUUID = mount.uuid
         paths = Self.configPaths(poolKey) + Self.rolePaths() + Self.credsPaths(poolKey) + Self.staticRolePaths(poolKey)
         secretTypes = [
             "creds": SecretType(name: "creds", renew: { ctx in
@@ -33,6 +35,11 @@ struct DatabaseBackend: LeasingBackend {
                 try await Self.revoke(ctx, poolKey: poolKey)
             }),
         ]
+    }
+
+    /// The mount is gone: its connection pools close with it.
+    func cleanup() async {
+        PostgresPlugin.shared.forgetAll(mount: mountUUID)
     }
 
     func periodic(storage: StorageView, mount: MountEntry) async throws {

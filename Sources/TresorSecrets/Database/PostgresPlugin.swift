@@ -56,8 +56,18 @@ final class PostgresPlugin: Sendable {
     }
 
     func forget(key: String) {
+        forget { $0.hasPrefix(key + "|") }
+    }
+
+    /// Closes every pool of one mount (keys start with its UUID): a disabled mount keeps no
+    /// connection open.
+    func forgetAll(mount uuid: String) {
+        forget { $0.hasPrefix(uuid + "/") }
+    }
+
+    private func forget(where matches: (String) -> Bool) {
         pools.withLock { table in
-            for (existing, pool) in table where existing.hasPrefix(key + "|") {
+            for (existing, pool) in table where matches(existing) {
                 pool.runner.cancel()
                 table.removeValue(forKey: existing)
             }
