@@ -137,7 +137,7 @@ let package = Package(
         .testTarget(name: "HCLTests", dependencies: ["HCL"], swiftSettings: strict),
         .testTarget(name: "GoTemplateTests", dependencies: ["GoTemplate"], swiftSettings: strict),
         .testTarget(name: "TresorCoreTests", dependencies: ["TresorCore"], swiftSettings: strict),
-        .testTarget(name: "TresorSecretsTests", dependencies: ["TresorSecrets", "TresorCore"], swiftSettings: strict),
+        .testTarget(name: "TresorSecretsTests", dependencies: ["TresorSecrets", "TresorCore", "GoTemplate"], swiftSettings: strict),
         .testTarget(name: "TresorStorageTests", dependencies: ["TresorStorage", "TresorCore"], swiftSettings: strict),
         .testTarget(name: "TresorAuthTests", dependencies: ["TresorAuth", "TresorCore"], swiftSettings: strict),
         .testTarget(

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import GoTemplate
 @testable import TresorSecrets
 
 @Suite struct SQLTemplateTests {
@@ -51,5 +52,39 @@ import Testing
         let details = config.json["connection_details"]?.objectValue
         #expect(details?["connection_url"] == .string(shown))
         #expect(details?["password"] == nil)
+    }
+}
+
+/// `username_template` functions against the values Vault's sdk/helper/template gives
+/// (computed with Go's definitions: byte lengths, the last bytes replaced by 8 hex digits).
+@Suite struct UsernameTemplateFunctionTests {
+    func call(_ name: String, _ args: [GoTemplate.Value]) throws -> String {
+        let function = try #require(UsernameTemplate.functions[name])
+        return try function(args).text
+    }
+
+    @Test(arguments: [
+        ("truncate", [GoTemplate.Value.int(5), .string("abcdefgh")], "abcde"),
+        ("truncate", [.int(50), .string("short")], "short"),
+        ("truncate_sha256", [.int(12), .string("abcdefghijklmnopqrstuvwxyz")], "abcdf254ee24"),
+        ("truncate_sha256", [.int(28), .string("v-token-my-role-AbCdEf0123456789-1700000000")], "v-token-my-role-AbCd3ddf28e9"),
+        ("truncate_sha256", [.int(30), .string("exactly-fits")], "exactly-fits"),
+        ("uppercase", [.string("role")], "ROLE"),
+        ("lowercase", [.string("RoLe")], "role"),
+        ("replace", [.string("-"), .string("_"), .string("a-b-c")], "a_b_c"),
+        ("sha256", [.string("rolename")], "ff851c18cea466dc2b7af9d4e2685bb6051fcdadf19fbf9aea28bb7afd960d6c"),
+        ("base64", [.string("rolename")], "cm9sZW5hbWU="),
+        ("printf", [.string("%s-%d%%"), .string("v"), .int(7)], "v-7%"),
+    ])
+    func functionsMatchVault(_ name: String, _ args: [GoTemplate.Value], _ expected: String) throws {
+        #expect(try call(name, args) == expected)
+    }
+
+    @Test func lengthsOutOfRangeAreRefusedAsVaultDoes() throws {
+        #expect(throws: (any Error).self) { try call("truncate", [.int(0), .string("x")]) }
+        #expect(throws: (any Error).self) { try call("truncate_sha256", [.int(8), .string("abcdefghijk")]) }
+        #expect(throws: (any Error).self) { try call("random", [.int(0)]) }
+        #expect(try call("random", [.int(20)]).count == 20)
+        #expect(try call("uuid", []).count == 36)
     }
 }

@@ -12,16 +12,21 @@ enum UsernameTemplate {
             guard case .string(let format)? = args.first else { throw GoTemplate.Error("printf needs a format string") }
             return .string(try printf(format, Array(args.dropFirst())))
         },
+        // Vault's sdk/helper/template: lengths count bytes, as Go's len and slicing do.
         "truncate": { args in
-            guard args.count == 2, case .int(let length) = args[0], length >= 0 else { throw GoTemplate.Error("truncate needs a length and a string") }
-            return .string(String(args[1].text.prefix(length)))
+            guard args.count == 2, case .int(let length) = args[0] else { throw GoTemplate.Error("truncate needs a length and a string") }
+            guard length > 0 else { throw GoTemplate.Error("max length must be > 0 but was \(length)") }
+            return .string(bytePrefix(args[1].text, length))
         },
+        // Keeps the first maxLen-8 bytes and replaces the rest by the first 8 hex digits of its SHA-256.
         "truncate_sha256": { args in
-            guard args.count == 2, case .int(let length) = args[0], length >= 0 else { throw GoTemplate.Error("truncate_sha256 needs a length and a string") }
-            let text = args[1].text
-            guard text.count > length else { return .string(text) }
-            let digest = SHA256.hash(data: Array(text.utf8)).hexString
-            return .string(String(text.prefix(max(0, length - 64))) + digest.prefix(length))
+            guard args.count == 2, case .int(let length) = args[0] else { throw GoTemplate.Error("truncate_sha256 needs a length and a string") }
+            guard length > 8 else { throw GoTemplate.Error("max length must be > 8 but was \(length)") }
+            let bytes = Array(args[1].text.utf8)
+            guard bytes.count > length else { return .string(args[1].text) }
+            let kept = length - 8
+            let digest = SHA256.hash(data: bytes[kept...]).hexString
+            return .string(String(decoding: bytes[..<kept], as: UTF8.self) + digest.prefix(8))
         },
         "uppercase": { args in .string(args.last?.text.uppercased() ?? "") },
         "lowercase": { args in .string(args.last?.text.lowercased() ?? "") },
@@ -39,6 +44,11 @@ enum UsernameTemplate {
         "sha256": { args in .string(SHA256.hash(data: Array((args.last?.text ?? "").utf8)).hexString) },
         "base64": { args in .string(Data((args.last?.text ?? "").utf8).base64EncodedString()) },
     ]
+
+    static func bytePrefix(_ text: String, _ length: Int) -> String {
+        let bytes = Array(text.utf8)
+        return bytes.count > length ? String(decoding: bytes[..<length], as: UTF8.self) : text
+    }
 
     /// printf with the verbs templates use: %s, %d, %v and %%.
     static func printf(_ format: String, _ args: [GoTemplate.Value]) throws -> String {
