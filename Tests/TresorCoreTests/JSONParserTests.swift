@@ -89,7 +89,7 @@ import Testing
     }
 
     @Test func randomBytesNeverCrash() {
-        var generator = SystemRandomNumberGenerator()
+        var generator = SeededGenerator(seed: 0x7E50_2001)
         let alphabet = Array(#"{}[],:"\/-+.eE0123456789 tfnulrsaeu"#.utf8) + [0x00, 0x0A, 0x80, 0xC3, 0xFF]
         for _ in 0..<20_000 {
             let length = Int.random(in: 0..<24, using: &generator)
@@ -99,7 +99,7 @@ import Testing
     }
 
     @Test func writerOutputParsesBackToTheSameValue() throws {
-        var generator = SystemRandomNumberGenerator()
+        var generator = SeededGenerator(seed: 0x7E50_2002)
         func randomValue(_ depth: Int) -> JSONValue {
             switch Int.random(in: 0..<(depth > 3 ? 5 : 7), using: &generator) {
             case 0: return .null
@@ -123,6 +123,21 @@ import Testing
             let parsed = try JSONValue.parse(JSONWriter.encode(value))
             #expect(parsed == value || value.containsWholeDouble, "\(value)")
         }
+    }
+}
+
+/// SplitMix64: the same inputs on every run, so a failure found once is found again.
+struct SeededGenerator: RandomNumberGenerator {
+    private var state: UInt64
+
+    init(seed: UInt64) { state = seed }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }
 

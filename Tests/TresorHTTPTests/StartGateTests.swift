@@ -31,7 +31,18 @@ import Testing
         let gate = StartGate()
         gate.open()
         gate.open()
-        await gate.pass()
+        // Both a pass after the double open and one racing it go straight through.
+        let passed = await withTaskGroup(of: Bool.self) { group in
+            for _ in 0..<10 { group.addTask { await gate.pass(); return true } }
+            group.addTask {
+                gate.open()
+                return true
+            }
+            var count = 0
+            for await done in group where done { count += 1 }
+            return count
+        }
+        #expect(passed == 11)
     }
 
     @Test func warmUpBuildsAndTearsDownAConnectionPipeline() {

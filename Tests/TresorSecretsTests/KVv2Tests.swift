@@ -94,9 +94,15 @@ import Testing
 
     @Test func deleteVersionAfterExpiresVersions() async throws {
         let kv = try await KVHarness.make()
-        try await kv.call(.update, "secret/metadata/t", ["delete_version_after": "1h"])
+        try await kv.call(.update, "secret/metadata/t", ["delete_version_after": "1s"])
         let written = try #require(try await kv.call(.update, "secret/data/t", ["data": ["v": "1"]])?.data)
         #expect(written["deletion_time"]?.stringValue?.isEmpty == false)
+        #expect(try await kv.call(.read, "secret/data/t")?.data?["data"] == ["v": "1"])
+        try await Task.sleep(for: .milliseconds(1_300))
+        // Past its deletion time the version reads as deleted: no data, its metadata says when.
+        let expired = try await kv.call(.read, "secret/data/t")
+        #expect(expired?.data?["data"] == nil || expired?.data?["data"] == .null)
+        #expect(expired?.data?["metadata"]?.objectValue?["deletion_time"]?.stringValue?.isEmpty == false)
     }
 
     @Test func upgradingAV1MountKeepsItsData() async throws {

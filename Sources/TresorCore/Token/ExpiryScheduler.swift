@@ -1,7 +1,7 @@
 import Foundation
 import Synchronization
 
-/// One timer wheel for every expiry: min-heaps of deadlines drained by a single task, so a
+/// One scheduler for every expiry: min-heaps of deadlines drained by a single task, so a
 /// hundred thousand live tokens cost memory, not tasks. Sharded by key: every token creation
 /// schedules here, and one heap and map would make them all wait whenever the map grows.
 @_spi(Server) public final class ExpiryScheduler: Sendable {
