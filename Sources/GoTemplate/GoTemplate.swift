@@ -1,7 +1,8 @@
 /// A small implementation of Go's text/template: literal text with `{{ ... }}` actions holding
 /// pipelines (`.Field`, `"strings"`, numbers, function calls with arguments, `( ... )` groups and
-/// `|` to pass a value on as the last argument). Enough for Vault's username templates; the
-/// agent's templates build on the same parser. Parsing is bounded; hostile templates get errors.
+/// `|` to pass a value on as the last argument). Enough for Vault's username templates; there is
+/// no agent yet (issue 19) to render secrets with it. Parsing is bounded; hostile templates get
+/// errors.
 public struct GoTemplate: Sendable {
     public struct Error: Swift.Error, Equatable, CustomStringConvertible, Sendable {
         public let message: String
