@@ -127,3 +127,22 @@ import Testing
         #expect(scheduler.count == 100)
     }
 }
+
+@Suite struct TokenUseConcurrencyTests {
+    /// Issue 15, point 6: however many requests race, a token with five uses serves five.
+    @Test func concurrentRequestsSpendEachUseOnce() async throws {
+        let (core, root) = try await TestCore.make()
+        let created = try await TestCore.request(core, .update, "auth/token/create", token: root, data: ["num_uses": 5, "policies": ["default"]])
+        let token = try #require(created.response?.auth?.clientToken)
+        let served = await withTaskGroup(of: Bool.self) { group in
+            for _ in 0..<40 {
+                group.addTask { (try? await TestCore.request(core, .read, "auth/token/lookup-self", token: token)) != nil }
+            }
+            var count = 0
+            for await ok in group where ok { count += 1 }
+            return count
+        }
+        #expect(served == 5)
+        #expect(try await core.tokens.lookup(token: token, storage: core.direct) == nil)
+    }
+}

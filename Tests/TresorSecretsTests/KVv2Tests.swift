@@ -119,3 +119,24 @@ import Testing
         }
     }
 }
+
+/// Concurrency the review found untested (issue 15, point 6).
+@Suite struct KVConcurrencyTests {
+    @Test func concurrentCheckAndSetLetsExactlyOneWriterWin() async throws {
+        let kv = try await KVHarness.make()
+        try await kv.call(.update, "secret/data/race", ["data": ["v": "start"]])
+        let winners = await withTaskGroup(of: Bool.self) { group in
+            for writer in 0..<24 {
+                group.addTask {
+                    (try? await kv.call(.update, "secret/data/race", ["options": ["cas": 1], "data": ["v": .string("w\(writer)")]])) != nil
+                }
+            }
+            var count = 0
+            for await won in group where won { count += 1 }
+            return count
+        }
+        #expect(winners == 1)
+        let metadata = try #require(try await kv.call(.read, "secret/metadata/race")?.data)
+        #expect(metadata["current_version"] == 2)
+    }
+}
