@@ -16,13 +16,9 @@ final class DocumentCache: Sendable {
         var decodedType: ObjectIdentifier?
     }
 
-    private struct Shard {
+    private struct Shard: Sendable {
         var entries: [StorageKey: Entry] = [:]
         var epoch: UInt64 = 0
-    }
-
-    private final class ShardBox: Sendable {
-        let state = Mutex(Shard())
     }
 
     /// What a lookup found: the entry, or the epoch a fill must still match.
@@ -33,26 +29,19 @@ final class DocumentCache: Sendable {
 
     /// Values above this size are not worth the memory they would pin.
     static let maxValueSize = 64 * 1024
-    private let shards: [ShardBox]
+    private let shards: Sharded<Shard>
     private let perShard: Int
 
     /// `capacity` entries in all; 0 disables the cache.
     init(capacity: Int, shardCount: Int = 64) {
-        let count = max(1, shardCount)
-        shards = (0..<count).map { _ in ShardBox() }
-        perShard = capacity <= 0 ? 0 : max(1, capacity / count)
+        shards = Sharded(count: shardCount) { Shard() }
+        perShard = capacity <= 0 ? 0 : max(1, capacity / shards.count)
     }
 
     var isEnabled: Bool { perShard > 0 }
 
-    private func shard(for key: String) -> ShardBox {
-        var hasher = Hasher()
-        hasher.combine(StorageKey(key))
-        return shards[Int(UInt(bitPattern: hasher.finalize()) % UInt(shards.count))]
-    }
-
     func lookup(_ key: String) -> Lookup {
-        shard(for: key).state.withLock { shard in
+        shards.withLock(key) { shard in
             if let entry = shard.entries[StorageKey(key)] { return .hit(entry) }
             return .miss(epoch: shard.epoch)
         }
@@ -61,7 +50,7 @@ final class DocumentCache: Sendable {
     /// Remembers what storage held for `key`, unless a write reached the shard since `epoch`.
     func fill(_ key: String, _ entry: Entry, epoch: UInt64) {
         guard isEnabled, (entry.bytes?.count ?? 0) <= Self.maxValueSize else { return }
-        shard(for: key).state.withLock { shard in
+        shards.withLock(key) { shard in
             guard shard.epoch == epoch else { return }
             let key = StorageKey(key)
             if shard.entries[key] == nil, shard.entries.count >= perShard {
@@ -74,7 +63,7 @@ final class DocumentCache: Sendable {
 
     /// Attaches a decoded form to the entry a lookup returned, if it is still the same entry.
     func attach<T: Sendable>(_ key: String, decoded: T, to entry: Entry) {
-        shard(for: key).state.withLock { shard in
+        shards.withLock(key) { shard in
             let key = StorageKey(key)
             guard var current = shard.entries[key], current.bytes == entry.bytes else { return }
             current.decoded = decoded
@@ -87,7 +76,7 @@ final class DocumentCache: Sendable {
     func invalidate(_ keys: some Sequence<String>) {
         guard isEnabled else { return }
         for key in keys {
-            shard(for: key).state.withLock { shard in
+            shards.withLock(key) { shard in
                 shard.epoch &+= 1
                 shard.entries[StorageKey(key)] = nil
             }
@@ -95,13 +84,15 @@ final class DocumentCache: Sendable {
     }
 
     func removeAll() {
-        for box in shards {
-            box.state.withLock { shard in
-                shard.epoch &+= 1
-                shard.entries.removeAll()
-            }
+        shards.forEach { shard in
+            shard.epoch &+= 1
+            shard.entries.removeAll()
         }
     }
 
-    var count: Int { shards.reduce(0) { total, box in total + box.state.withLock { $0.entries.count } } }
+    var count: Int {
+        var total = 0
+        shards.forEach { total += $0.entries.count }
+        return total
+    }
 }

@@ -8,33 +8,21 @@ import Synchronization
 /// a few hundred thousand keys held every request for tens of milliseconds (the token-create
 /// benchmark's p99).
 public final class InMemoryBackend: PhysicalBackend {
-    private final class Shard: Sendable {
-        let entries = Mutex<[StorageKey: [UInt8]]>([:])
-    }
-
-    private let shards: [Shard]
+    private let shards: Sharded<[StorageKey: [UInt8]]>
 
     public init(shardCount: Int = 64) {
-        shards = (0..<max(1, shardCount)).map { _ in Shard() }
-    }
-
-    private func shardIndex(_ key: String) -> Int {
-        var hasher = Hasher()
-        hasher.combine(StorageKey(key))
-        return Int(UInt(bitPattern: hasher.finalize()) % UInt(shards.count))
+        shards = Sharded(count: shardCount) { [:] }
     }
 
     public func get(_ key: String) async throws -> [UInt8]? {
-        shards[shardIndex(key)].entries.withLock { $0[StorageKey(key)] }
+        shards.withLock(key) { $0[StorageKey(key)] }
     }
 
     public func list(prefix: String) async throws -> [String] {
         var children = Set<StorageKey>()
-        for shard in shards {
-            shard.entries.withLock { map in
-                for key in map.keys where StorageKey.isBelow(key.string, prefix) {
-                    children.insert(StorageKey(childName(of: key.string, under: prefix)))
-                }
+        shards.forEach { map in
+            for key in map.keys where StorageKey.isBelow(key.string, prefix) {
+                children.insert(StorageKey(childName(of: key.string, under: prefix)))
             }
         }
         return children.map(\.string).sorted()
@@ -44,19 +32,19 @@ public final class InMemoryBackend: PhysicalBackend {
     /// (so two batches cannot deadlock), until the whole batch is applied.
     public func commit(_ operations: [StorageOperation]) async throws {
         if operations.count == 1 {
-            shards[shardIndex(operations[0].key)].entries.withLock { Self.apply(operations[0], to: &$0) }
+            shards.withLock(operations[0].key) { Self.apply(operations[0], to: &$0) }
             return
         }
         var byShard: [Int: [StorageOperation]] = [:]
         for operation in operations {
-            byShard[shardIndex(operation.key), default: []].append(operation)
+            byShard[shards.index(of: operation.key), default: []].append(operation)
         }
         applyLocked(byShard.keys.sorted()[...], byShard)
     }
 
     private func applyLocked(_ remaining: ArraySlice<Int>, _ byShard: [Int: [StorageOperation]]) {
         guard let index = remaining.first else { return }
-        shards[index].entries.withLock { map in
+        shards.withLock(shard: index) { map in
             for operation in byShard[index]! { Self.apply(operation, to: &map) }
             applyLocked(remaining.dropFirst(), byShard)
         }
@@ -72,8 +60,8 @@ public final class InMemoryBackend: PhysicalBackend {
     /// Every stored blob, for tests that prove nothing is kept in plaintext.
     public func allValues() -> [String: [UInt8]] {
         var all: [String: [UInt8]] = [:]
-        for shard in shards {
-            shard.entries.withLock { for (key, value) in $0 { all[key.string] = value } }
+        shards.forEach { map in
+            for (key, value) in map { all[key.string] = value }
         }
         return all
     }
