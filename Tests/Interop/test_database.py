@@ -355,3 +355,27 @@ def test_disabling_the_mount_closes_its_connections(tmp_path, cluster):
         assert count() == 0, "the disabled mount's connections stayed open"
     finally:
         s.stop()
+
+
+def test_sigterm_lets_a_request_in_flight_finish(tmp_path, cluster):
+    """Issue 15, point 3: SIGTERM drains in-flight requests before the server stops."""
+    import signal
+    import threading
+    s = start_tresor(str(tmp_path))
+    try:
+        ok(s.bao("secrets", "enable", "database"))
+        ok(s.bao("write", "database/config/pg", "plugin_name=postgresql-database-plugin", "allowed_roles=*",
+                 f"connection_url=postgresql://postgres:{cluster.password}@127.0.0.1:{cluster.port}/postgres?sslmode=disable"))
+        ok(s.bao("write", "database/roles/slow", "db_name=pg", f"creation_statements={CREATE} SELECT pg_sleep(2);", "default_ttl=1h"))
+        answer = {}
+        worker = threading.Thread(target=lambda: answer.update(r=s.http("GET", "database/creds/slow")))
+        worker.start()
+        time.sleep(0.7)
+        s.proc.send_signal(signal.SIGTERM)
+        worker.join(timeout=30)
+        assert answer["r"].status_code == 200, answer["r"].text
+        assert answer["r"].json()["data"]["username"] in roles(cluster)
+        assert s.proc.wait(timeout=15) == 0
+    finally:
+        if s.proc.poll() is None:
+            s.stop()

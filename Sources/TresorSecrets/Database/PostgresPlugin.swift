@@ -16,7 +16,11 @@ final class PostgresPlugin: Sendable {
         let runner: Task<Void, Never>
         init(_ client: PostgresClient) {
             self.client = client
-            runner = Task { await client.run() }
+            // Detached: a pool is first used inside a request, whose task-locals carry the
+            // listener's graceful-shutdown signal. Inherited, that signal would wind the pool
+            // down under the very requests a SIGTERM lets finish. The mount owns the pool and
+            // closes it (`forgetAll`), and the process's end closes the rest.
+            runner = Task.detached { await client.run() }
         }
     }
 
