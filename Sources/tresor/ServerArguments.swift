@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 
 /// What `tresor server` was asked to do, however its flags were read.
-struct ServerOptions {
+struct ServerOptions: Equatable {
     var dev = false
     var devRootTokenID: String?
     var devListenAddress: String?

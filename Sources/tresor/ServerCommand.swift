@@ -29,13 +29,17 @@ struct ServerCommand: AsyncParsableCommand {
     @Option(name: .customLong("config"), help: "Path to a configuration file.")
     var config: [String] = []
 
-    @Option(name: .customLong("log-level"), help: "trace, debug, info, warn or error.")
-    var logLevel: String = "info"
+    @Option(name: .customLong("log-level"), help: "trace, debug, info (the default), warn or error.")
+    var logLevel: String?
+
+    /// What the flags ask for; the fast reader in `ServerArguments.swift` must agree on it.
+    var options: ServerOptions {
+        ServerOptions(dev: dev, devRootTokenID: devRootTokenID, devListenAddress: devListenAddress,
+                      configPaths: config, logLevel: logLevel)
+    }
 
     func run() async throws {
-        let logLevelGiven = CommandLine.arguments.contains { $0.contains("log-level") }
-        try await ServerOptions(dev: dev, devRootTokenID: devRootTokenID, devListenAddress: devListenAddress,
-                                configPaths: config, logLevel: logLevelGiven ? logLevel : nil).run()
+        try await options.run()
     }
 
     static func splitAddress(_ address: String) -> (String, Int)? {

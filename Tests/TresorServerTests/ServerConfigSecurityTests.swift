@@ -141,3 +141,30 @@ import Testing
         #expect(try ListenerTLS.configuration(listener).certificateVerification == .none)
     }
 }
+
+/// The server's flags have two readers: the fast one start-up uses for the usual shapes, and
+/// ArgumentParser for the rest. They must mean the same thing (issue 15, point 5).
+@Suite struct ServerFlagReadersAgreeTests {
+    @Test(arguments: [
+        ["-dev"],
+        ["-dev", "-dev-root-token-id=root"],
+        ["-dev", "-dev-root-token-id", "root", "-dev-listen-address=127.0.0.1:8300"],
+        ["-dev-listen-address", "0.0.0.0:8200", "-dev"],
+        ["-config=/etc/tresor/a.hcl"],
+        ["-config=/etc/tresor/a.hcl", "-config", "/etc/tresor/b.json", "-log-level=debug"],
+        ["-log-level", "warn", "-dev"],
+        ["--dev", "--log-level=error"],
+        ["-config", "relative.hcl", "-dev"],
+    ])
+    func fastAndFullReadersAgree(_ raw: [String]) throws {
+        let arguments = normalizedArguments(raw)
+        let fast = try #require(ServerOptions.parseKnownFlags(arguments), "the fast reader should take \(raw)")
+        let full = try ServerCommand.parse(arguments).options
+        #expect(fast == full)
+    }
+
+    @Test(arguments: [["-dev", "-dev"], ["-log-level=info", "-log-level=debug"], ["-dev", "-bogus"], ["-help"], ["-dev-root-token-id", "-dev"]])
+    func unusualShapesAreLeftToArgumentParser(_ raw: [String]) {
+        #expect(ServerOptions.parseKnownFlags(normalizedArguments(raw)) == nil)
+    }
+}
