@@ -141,7 +141,11 @@ let package = Package(
         .testTarget(name: "TresorCoreTests", dependencies: ["TresorCore"], swiftSettings: strict),
         .testTarget(name: "TresorSecretsTests", dependencies: ["TresorSecrets", "TresorCore", "GoTemplate"], swiftSettings: strict),
         .testTarget(name: "TresorStorageTests", dependencies: ["TresorStorage", "TresorCore"], swiftSettings: strict),
-        .testTarget(name: "TresorAuthTests", dependencies: ["TresorAuth", "TresorCore"], swiftSettings: strict),
+        .testTarget(
+            name: "TresorAuthTests",
+            dependencies: ["TresorAuth", "TresorCore", .product(name: "JWTKit", package: "jwt-kit")],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "TresorServerTests",
             dependencies: ["tresor", "TresorCore", .product(name: "NIOSSL", package: "swift-nio-ssl")],
