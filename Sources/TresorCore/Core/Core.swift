@@ -16,6 +16,8 @@ import Synchronization
     public let locks = KeyLockTable()
     /// This run of the server; rollback records of other runs belong to requests that are gone.
     let bootID = RandomUUID.string()
+    /// The time lease deadlines are set and judged by; tests move it by hand.
+    let clock: @Sendable () -> Date
     public let policies: PolicyStore
     public let tokens: TokenStore
     public let registry: BackendRegistry
@@ -42,7 +44,8 @@ import Synchronization
     public init(physical: PhysicalBackend, registry: BackendRegistry, storageType: String = "inmem",
                 autoSeal: AutoSeal? = nil, clusterName: String? = nil, ttl: TTLDefaults = .vault,
                 auditSettings: AuditSettings = AuditSettings(), cacheSize: Int = Barrier.defaultCacheSize,
-                logger: Logger = Logger(label: "tresor")) {
+                logger: Logger = Logger(label: "tresor"), clock: @escaping @Sendable () -> Date = { Date() }) {
+        self.clock = clock
         self.auditSettings = auditSettings
         self.physical = physical
         self.autoSeal = autoSeal
@@ -180,7 +183,7 @@ import Synchronization
             while !Task.isCancelled {
                 try? await Task.sleep(for: .milliseconds(200))
                 guard let self, !self.isSealed else { continue }
-                for hash in self.tokens.expiry.due(at: Date()) {
+                for hash in self.tokens.expiry.due(at: self.clock()) {
                     do {
                         try await self.revokeNow(hash)
                     } catch {
@@ -188,7 +191,7 @@ import Synchronization
                         self.tokens.expiry.schedule(hash, at: Date().addingTimeInterval(5))
                     }
                 }
-                for id in self.leaseExpiry.due(at: Date()) {
+                for id in self.leaseExpiry.due(at: self.clock()) {
                     // A failure is recorded and rescheduled inside revokeLease.
                     try? await self.revokeLease(id)
                 }
@@ -218,7 +221,7 @@ import Synchronization
     /// What an engine mounted at `mount` may see of the server; reads the live mount table.
     func systemView(for mount: MountEntry) -> SystemView {
         let accessor = mount.accessor
-        return SystemView(mount: mount, ttl: tokens.ttl, logger: logger, current: { [weak self] in
+        return SystemView(mount: mount, ttl: tokens.ttl, logger: logger, now: clock, current: { [weak self] in
             self?.routes.mounts.first { $0.accessor == accessor }
         })
     }

@@ -21,7 +21,7 @@ extension Core {
         let limits = tokens.ttl.effective(for: mount)
         let maxTTL = grant.maxTTL > 0 ? min(grant.maxTTL, limits.maxTTL) : limits.maxTTL
         let ttl = min(grant.ttl > 0 ? grant.ttl : limits.defaultTTL, maxTTL)
-        let now = Date()
+        let now = clock()
         let leaseID = request.path + "/" + TokenCrypto.randomString(24)
         let entry = LeaseEntry(
             leaseID: leaseID, path: request.path, mountAccessor: mount.accessor, secretType: grant.type,
@@ -64,7 +64,7 @@ extension Core {
                 throw TresorError.badRequest("lease not found")
             }
             try checkLeaseOwner(entry, caller: caller)
-            let now = Date()
+            let now = clock()
             guard entry.renewable, !entry.irrevocable, entry.expireTime > now else {
                 throw TresorError.badRequest("lease is not renewable")
             }
@@ -120,10 +120,15 @@ extension Core {
             entry.lastRevokeError = (error as? TresorError)?.messages.first ?? "\(error)"
             if entry.revokeAttempts >= Self.irrevocableAfter { entry.irrevocable = true }
             try await tx.putJSON(key, entry)
-            let delay = min(300.0, pow(2.0, Double(entry.revokeAttempts)))
-            tx.afterCommit { [leaseExpiry] in leaseExpiry.schedule(id, at: Date().addingTimeInterval(delay)) }
+            let retryAt = clock().addingTimeInterval(Self.revocationBackoff(attempts: entry.revokeAttempts))
+            tx.afterCommit { [leaseExpiry] in leaseExpiry.schedule(id, at: retryAt) }
         }
         logger.warning("lease revocation failed; will retry", metadata: ["lease_id": "\(id)", "error": "\(error)"])
+    }
+
+    /// Seconds before the next try after `attempts` failed revocations: doubling, at most five minutes.
+    static func revocationBackoff(attempts: Int) -> TimeInterval {
+        min(300.0, pow(2.0, Double(attempts)))
     }
 
     /// Every lease id under a prefix (e.g. "database/creds/my-role/").
