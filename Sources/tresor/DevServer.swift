@@ -48,6 +48,7 @@ enum DevServer {
             services: [
                 .init(service: Initialization(result: initialized), successTerminationBehavior: .ignore,
                       serviceName: "dev-mode initialisation"),
+                .init(service: MaintenanceService(core: core), serviceName: "maintenance"),
                 .init(service: http, serviceName: "listener http://\(host):\(port)"),
             ],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

@@ -58,10 +58,6 @@ enum ProductionServer {
                         logger: logger)
         let reopenOnHangUp = AuditReopener(core: core)
 
-        if autoSeal != nil {
-            Task { await keepTryingToAutoUnseal(core, logger: logger) }
-        }
-
         let apps = try prepared.map { listener in
             try listener.application(core: core, logger: logger) { port in
                 logger.info("listening", metadata: ["address": "\(listener.scheme)://\(listener.host):\(port)"])
@@ -69,37 +65,18 @@ enum ProductionServer {
         }
         printBanner(config: config, storageType: storageType, seal: autoSeal?.type ?? "shamir", listeners: prepared)
         defer { reopenOnHangUp.cancel() }
-        let services = zip(prepared, apps).map { listener, app in
+        // Shut down in reverse order: the listeners drain first, then the core's clockwork.
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: MaintenanceService(core: core), serviceName: "maintenance")]
+        if autoSeal != nil {
+            services.append(.init(service: AutoUnsealService(core: core, logger: logger), serviceName: "auto-unseal"))
+        }
+        services += zip(prepared, apps).map { listener, app in
             ServiceGroupConfiguration.ServiceConfiguration(
                 service: app, serviceName: "listener \(listener.scheme)://\(listener.host):\(listener.port)")
         }
         let group = ServiceGroup(configuration: .init(services: services,
                                                       gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
-    }
-
-    /// Unseals through the auto seal once the server is initialised and the seal service
-    /// answers; until then the server stays sealed and the log says why.
-    static func keepTryingToAutoUnseal(_ core: Core, logger: Logger) async {
-        var delay: Duration = .seconds(1)
-        var lastReason = ""
-        while !Task.isCancelled {
-            do {
-                if try await core.sealConfig() != nil, core.isSealed, !core.isSealedByOperator {
-                    try await core.autoUnseal()
-                    logger.info("unsealed with the auto seal")
-                }
-                delay = .seconds(1)
-            } catch {
-                let reason = "\(error)"
-                if reason != lastReason {
-                    logger.error("auto-unseal failed; staying sealed", metadata: ["reason": "\(reason)"])
-                    lastReason = reason
-                }
-                delay = min(delay * 2, .seconds(30))
-            }
-            try? await Task.sleep(for: core.isSealed ? delay : .seconds(5))
-        }
     }
 
     static func printBanner(config: ServerConfig, storageType: String, seal: String, listeners: [PreparedListener]) {

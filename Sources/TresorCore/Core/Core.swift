@@ -38,7 +38,6 @@ import Synchronization
     let initializing = Mutex(false)
     /// Set by `sys/seal`: an auto seal must not undo an operator's decision.
     let operatorSealed = Mutex(false)
-    private let expiryTask = Mutex<Task<Void, Never>?>(nil)
     private let knownSealConfig = Mutex<SealConfig?>(nil)
 
     public init(physical: PhysicalBackend, registry: BackendRegistry, storageType: String = "inmem",
@@ -115,7 +114,6 @@ import Synchronization
     }
 
     public func seal() {
-        expiryTask.withLock { $0?.cancel(); $0 = nil }
         barrier.seal()
         routeTable.withLock { $0 = RouteTable([]) }
         policies.invalidateAll()
@@ -173,36 +171,35 @@ import Synchronization
         routeTable.withLock { $0 = RouteTable(routes) }
         try await setupAudit()
         try await restoreLeases()
-        startExpiryLoop()
     }
 
-    /// One task revokes every token whose time is up, parent trees included.
-    private func startExpiryLoop() {
-        let task = Task { [weak self] in
-            var ticks = 0
-            while !Task.isCancelled {
-                try? await Task.sleep(for: .milliseconds(200))
-                guard let self, !self.isSealed else { continue }
-                for hash in self.tokens.expiry.due(at: self.clock()) {
-                    do {
-                        try await self.revokeNow(hash)
-                    } catch {
-                        self.logger.error("failed to revoke expired token", metadata: ["error": "\(error)"])
-                        self.tokens.expiry.schedule(hash, at: Date().addingTimeInterval(5))
-                    }
-                }
-                for id in self.leaseExpiry.due(at: self.clock()) {
-                    // A failure is recorded and rescheduled inside revokeLease.
-                    try? await self.revokeLease(id)
-                }
-                ticks += 1
-                if ticks % 10 == 0 {
-                    await self.sweepRollbacks()
-                    await self.runPeriodicFunctions()
+    /// The server's clockwork, for its owner to run (the server runs it as a service of its
+    /// service group, so it ends with the server): revokes tokens and leases whose time is up,
+    /// rolls back what failed requests left, and gives every backend its periodic turn. Does
+    /// nothing while sealed; returns when its task is cancelled.
+    public func runMaintenance(tick: Duration = .milliseconds(200)) async {
+        var ticks = 0
+        while !Task.isCancelled {
+            try? await Task.sleep(for: tick)
+            guard !isSealed else { continue }
+            for hash in tokens.expiry.due(at: clock()) {
+                do {
+                    try await revokeNow(hash)
+                } catch {
+                    logger.error("failed to revoke expired token", metadata: ["error": "\(error)"])
+                    tokens.expiry.schedule(hash, at: clock().addingTimeInterval(5))
                 }
             }
+            for id in leaseExpiry.due(at: clock()) {
+                // A failure is recorded and rescheduled inside revokeLease.
+                try? await revokeLease(id)
+            }
+            ticks += 1
+            if ticks % 10 == 0 {
+                await sweepRollbacks()
+                await runPeriodicFunctions()
+            }
         }
-        expiryTask.withLock { $0?.cancel(); $0 = task }
     }
 
     /// Gives every backend its periodic turn (about every two seconds).
