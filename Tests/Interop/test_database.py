@@ -379,3 +379,22 @@ def test_sigterm_lets_a_request_in_flight_finish(tmp_path, cluster):
     finally:
         if s.proc.poll() is None:
             s.stop()
+
+
+def test_sealing_closes_database_connections(tmp_path, cluster):
+    """Sealed means holding nothing that opens a secret: the engines' connections close too."""
+    s = start_tresor(str(tmp_path))
+    try:
+        cluster.psql("DROP ROLE IF EXISTS seal_owner; CREATE ROLE seal_owner WITH LOGIN SUPERUSER PASSWORD 'seal-owner-pw'")
+        ok(s.bao("secrets", "enable", "database"))
+        ok(s.bao("write", "database/config/pg", "plugin_name=postgresql-database-plugin", "allowed_roles=*",
+                 f"connection_url=postgresql://seal_owner:seal-owner-pw@127.0.0.1:{cluster.port}/postgres?sslmode=disable"))
+        count = lambda: int(cluster.psql("SELECT count(*) FROM pg_stat_activity WHERE usename = 'seal_owner'").strip())
+        assert count() >= 1
+        ok(s.bao("operator", "seal"))
+        deadline = time.time() + 10
+        while time.time() < deadline and count() > 0:
+            time.sleep(0.2)
+        assert count() == 0, "a sealed server kept its database connections"
+    finally:
+        s.stop()

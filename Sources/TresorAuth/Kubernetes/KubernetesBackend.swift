@@ -9,8 +9,11 @@ struct KubernetesBackend: LogicalBackend, LoginRenewer {
 
     let paths: [PathSpec]
     let specialPaths = SpecialPaths(unauthenticated: ["login"])
+    private let reviews: TokenReviewClient
 
     init() {
+        let reviews = TokenReviewClient()
+        self.reviews = reviews
         paths = [
             PathSpec("config", fields: [
                 FieldSpec("kubernetes_host", .string), FieldSpec("kubernetes_ca_cert", .string),
@@ -62,7 +65,7 @@ struct KubernetesBackend: LogicalBackend, LoginRenewer {
                 },
             ]),
             PathSpec("login", fields: [FieldSpec("role", .string), FieldSpec("jwt", .string)], handlers: [
-                .update: { ctx, fields in try await Self.login(ctx, fields) },
+                .update: { ctx, fields in try await Self.login(ctx, fields, reviews: reviews) },
             ]),
         ]
     }
@@ -108,7 +111,12 @@ struct KubernetesBackend: LogicalBackend, LoginRenewer {
 
     static func denied(_ reason: String) -> TresorError { TresorError(.permissionDenied, status: 403, messages: [reason]) }
 
-    static func login(_ ctx: RequestContext, _ fields: FieldData) async throws -> LogicalResponse? {
+    /// The mount is retired: its connections to the API server close.
+    func cleanup() async {
+        await reviews.shutdown()
+    }
+
+    static func login(_ ctx: RequestContext, _ fields: FieldData, reviews: TokenReviewClient) async throws -> LogicalResponse? {
         let roleName = try fields.string("role").lowercased()
         let jwt = try fields.string("jwt")
         guard !roleName.isEmpty else { throw TresorError.badRequest("missing role") }
@@ -156,7 +164,7 @@ struct KubernetesBackend: LogicalBackend, LoginRenewer {
         }
 
         let bearer = config.tokenReviewerJWT.isEmpty ? jwt : config.tokenReviewerJWT
-        let review = try await TokenReviewClient.shared.review(jwt: jwt, audiences: role.audience.isEmpty ? [] : [role.audience],
+        let review = try await reviews.review(jwt: jwt, audiences: role.audience.isEmpty ? [] : [role.audience],
                                                                config: config, bearer: bearer)
         guard review.authenticated else {
             throw denied("lookup failed: service account jwt not valid" + (review.error.isEmpty ? "" : ": \(review.error)"))

@@ -7,11 +7,9 @@ import Synchronization
 import TresorCore
 
 /// Asks the Kubernetes API server whether a service-account JWT is genuine (TokenReview API).
-/// Verifies the API server's certificate against the configured CA; one client per CA.
+/// Verifies the API server's certificate against the configured CA; one client per CA. Each
+/// Kubernetes mount owns one and shuts it down when the mount is retired.
 final class TokenReviewClient: Sendable {
-    /// Shared by every mount and never shut down: clients are kept per CA for the process's life.
-    static let shared = TokenReviewClient()
-
     struct Review: Sendable {
         var authenticated: Bool
         var username: String
@@ -47,6 +45,15 @@ final class TokenReviewClient: Sendable {
         // Never a blocking shutdown: this may run on an event loop thread.
         for old in retired { Task { try? await old.shutdown() } }
         return chosen
+    }
+
+    /// Closes every connection: the mount that owns this client is gone.
+    func shutdown() async {
+        let all = clients.withLock { table in
+            defer { table.removeAll() }
+            return Array(table.values)
+        }
+        for client in all { try? await client.shutdown() }
     }
 
     func review(jwt: String, audiences: [String], config: KubernetesConfig, bearer: String) async throws -> Review {

@@ -120,15 +120,19 @@ extension Core {
         try await tx.putJSON(tablePath(kind), table)
         let updated = entry
         let backend: LogicalBackend
-        if let existing = routes.route(forMountPath: path, kind: kind), existing.mount.options == updated.options {
+        let existing = routes.route(forMountPath: path, kind: kind)
+        var retired: LogicalBackend?
+        if let existing, existing.mount.options == updated.options {
             backend = existing.backend
         } else {
             guard let factory = registry.factory(kind: kind, type: entry.type) else {
                 throw TresorError.internalError("mount type \(entry.type) is not registered")
             }
             backend = try factory.build(updated, core: self)
+            retired = existing?.backend
         }
-        tx.afterCommit { [weak self] in
+        tx.afterCommit { [weak self, retired] in
+            if let retired { Task { await retired.cleanup() } }
             self?.routeTable.withLock { current in
                 current = current.replacing { routes in
                     routes.removeAll { $0.mount.uuid == updated.uuid }

@@ -115,7 +115,13 @@ import Synchronization
 
     public func seal() {
         barrier.seal()
-        routeTable.withLock { $0 = RouteTable([]) }
+        let retired = routeTable.withLock { table in
+            defer { table = RouteTable([]) }
+            return table.routes
+        }
+        // Sealed means nothing held that opens a secret: backends drop caches and connections.
+        // The next unseal builds them anew.
+        if !retired.isEmpty { Task { for route in retired { await route.backend.cleanup() } } }
         policies.invalidateAll()
         tokens.forgetSalt()
     }

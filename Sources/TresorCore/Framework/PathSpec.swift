@@ -67,7 +67,8 @@ public enum BackendKind: String, Sendable, Codable {
 public protocol LogicalBackend: Sendable {
     var paths: [PathSpec] { get }
     var specialPaths: SpecialPaths { get }
-    /// Called when the backend's storage is gone (mount disabled), to drop caches.
+    /// Called when the backend is retired (its mount disabled or rebuilt, or the server sealed):
+    /// drop caches, close connections.
     func cleanup() async
     /// Called every few seconds with the mount's storage inside a transaction of its own, for
     /// work that is due by the clock (rotating static credentials).

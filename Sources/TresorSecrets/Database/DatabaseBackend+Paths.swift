@@ -2,7 +2,7 @@ import Foundation
 import TresorCore
 
 extension DatabaseBackend {
-    static func configPaths(_ poolKey: @escaping @Sendable (String) -> String) -> [PathSpec] {
+    static func configPaths(_ pools: MountPools) -> [PathSpec] {
         let fields = [
             FieldSpec("name", .string), FieldSpec("plugin_name", .string), FieldSpec("connection_url", .string),
             FieldSpec("username", .string), FieldSpec("password", .string), FieldSpec("allowed_roles", .commaStringSlice),
@@ -17,12 +17,12 @@ extension DatabaseBackend {
                 try await config(ctx.storage, ctx.capture("name")) != nil
             }, handlers: [
                 .read: { ctx, _ in try await config(ctx.storage, ctx.capture("name")).map { LogicalResponse(data: $0.json) } },
-                .create: { ctx, fields in try await writeConfig(ctx, fields, poolKey) },
-                .update: { ctx, fields in try await writeConfig(ctx, fields, poolKey) },
+                .create: { ctx, fields in try await writeConfig(ctx, fields, pools) },
+                .update: { ctx, fields in try await writeConfig(ctx, fields, pools) },
                 .delete: { ctx, _ in
                     let name = ctx.capture("name")
                     try await ctx.storage.delete("config/" + name)
-                    ctx.storage.afterCommit { PostgresPlugin.shared.forget(key: poolKey(name)) }
+                    ctx.storage.afterCommit { pools.plugin.forget(key: pools.key(name)) }
                     return nil
                 },
             ]),
@@ -30,7 +30,7 @@ extension DatabaseBackend {
                 .update: { ctx, _ in
                     let name = ctx.capture("name")
                     guard try await config(ctx.storage, name) != nil else { throw TresorError.badRequest("unknown database \(name)") }
-                    PostgresPlugin.shared.forget(key: poolKey(name))
+                    pools.plugin.forget(key: pools.key(name))
                     return nil
                 },
             ]),
@@ -47,8 +47,8 @@ extension DatabaseBackend {
                     // Should this request not commit, the database gets its old password back.
                     try await ctx.recordOutsideEffect(["effect": "rotate-root", "db_name": name,
                                                        "old_password": config.password, "new_password": password])
-                    try await PostgresPlugin.shared.execute(render(templates, ["name": user, "username": user, "password": password]),
-                                                            config: config, key: poolKey(name))
+                    try await pools.plugin.execute(render(templates, ["name": user, "username": user, "password": password]),
+                                                            config: config, key: pools.key(name))
                     config.password = password
                     try await ctx.storage.putJSON("config/" + name, config)
                     return nil
@@ -57,7 +57,7 @@ extension DatabaseBackend {
         ]
     }
 
-    static func writeConfig(_ ctx: RequestContext, _ fields: FieldData, _ poolKey: @Sendable (String) -> String) async throws -> LogicalResponse? {
+    static func writeConfig(_ ctx: RequestContext, _ fields: FieldData, _ pools: MountPools) async throws -> LogicalResponse? {
         let name = ctx.capture("name")
         await ctx.storage.lock("config/" + name)
         let existing = try await config(ctx.storage, name)
@@ -84,7 +84,7 @@ extension DatabaseBackend {
         _ = try PostgresPlugin.configuration(from: SQLTemplate.render(config.connectionURL, ["username": "u", "password": "p"]))
         if config.verifyConnection {
             do {
-                try await PostgresPlugin.shared.verify(config, key: poolKey(name))
+                try await pools.plugin.verify(config, key: pools.key(name))
             } catch let error as TresorError {
                 throw TresorError.badRequest("error creating database object: error verifying connection: \(error.messages.first ?? "")")
             }
@@ -138,7 +138,7 @@ extension DatabaseBackend {
         return nil
     }
 
-    static func credsPaths(_ poolKey: @escaping @Sendable (String) -> String) -> [PathSpec] {
+    static func credsPaths(_ pools: MountPools) -> [PathSpec] {
         [
             PathSpec("creds/{name}", handlers: [
                 .read: { ctx, _ in
@@ -166,10 +166,10 @@ extension DatabaseBackend {
                     // Should this request not commit, the user is dropped again.
                     try await ctx.recordOutsideEffect(["effect": "creds", "username": username, "role": roleName, "db_name": role.dbName])
                     do {
-                        try await PostgresPlugin.shared.execute(render(role.creationStatements, values), config: config, key: poolKey(role.dbName))
+                        try await pools.plugin.execute(render(role.creationStatements, values), config: config, key: pools.key(role.dbName))
                     } catch {
                         if !role.rollbackStatements.isEmpty {
-                            try? await PostgresPlugin.shared.execute(render(role.rollbackStatements, values), config: config, key: poolKey(role.dbName))
+                            try? await pools.plugin.execute(render(role.rollbackStatements, values), config: config, key: pools.key(role.dbName))
                         }
                         throw error
                     }

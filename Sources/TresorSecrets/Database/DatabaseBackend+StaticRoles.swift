@@ -26,7 +26,7 @@ struct StaticRole: Codable, Sendable {
 extension DatabaseBackend {
     static let defaultStaticRotation = #"ALTER ROLE "{{name}}" WITH PASSWORD '{{password}}';"#
 
-    static func staticRolePaths(_ poolKey: @escaping @Sendable (String) -> String) -> [PathSpec] {
+    static func staticRolePaths(_ pools: MountPools) -> [PathSpec] {
         let fields = [
             FieldSpec("name", .string), FieldSpec("db_name", .string), FieldSpec("username", .string),
             FieldSpec("rotation_period", .duration), FieldSpec("rotation_statements", .any), FieldSpec("credential_type", .string),
@@ -39,8 +39,8 @@ extension DatabaseBackend {
                 .read: { ctx, _ in
                     try await ctx.storage.getJSON("static-role/" + ctx.capture("name"), as: StaticRole.self).map { LogicalResponse(data: $0.json(now: Date())) }
                 },
-                .create: { ctx, fields in try await writeStaticRole(ctx, fields, poolKey) },
-                .update: { ctx, fields in try await writeStaticRole(ctx, fields, poolKey) },
+                .create: { ctx, fields in try await writeStaticRole(ctx, fields, pools) },
+                .update: { ctx, fields in try await writeStaticRole(ctx, fields, pools) },
                 .delete: { ctx, _ in
                     try await ctx.storage.delete("static-role/" + ctx.capture("name"))
                     return nil
@@ -65,7 +65,7 @@ extension DatabaseBackend {
                     guard var role = try await ctx.storage.getJSON("static-role/" + name, as: StaticRole.self) else {
                         throw TresorError.badRequest("unknown static role \(name)")
                     }
-                    try await rotate(&role, storage: ctx.storage, poolKey: poolKey)
+                    try await rotate(&role, storage: ctx.storage, pools: pools)
                     try await ctx.storage.putJSON("static-role/" + name, role)
                     return nil
                 },
@@ -73,7 +73,7 @@ extension DatabaseBackend {
         ]
     }
 
-    static func writeStaticRole(_ ctx: RequestContext, _ fields: FieldData, _ poolKey: @escaping @Sendable (String) -> String) async throws -> LogicalResponse? {
+    static func writeStaticRole(_ ctx: RequestContext, _ fields: FieldData, _ pools: MountPools) async throws -> LogicalResponse? {
         let name = ctx.capture("name")
         await ctx.storage.lock("static-role/" + name)
         let existing = try await ctx.storage.getJSON("static-role/" + name, as: StaticRole.self)
@@ -95,29 +95,29 @@ extension DatabaseBackend {
         guard RoleGlob.matches(config.allowedRoles, name) else { throw TresorError.badRequest("\"\(name)\" is not an allowed role") }
         if existing == nil {
             // Take the account over now: from here on only Tresor knows its password.
-            try await rotate(&role, storage: ctx.storage, poolKey: poolKey)
+            try await rotate(&role, storage: ctx.storage, pools: pools)
         }
         try await ctx.storage.putJSON("static-role/" + name, role)
         return nil
     }
 
-    static func rotate(_ role: inout StaticRole, storage: StorageView, poolKey: @Sendable (String) -> String) async throws {
+    static func rotate(_ role: inout StaticRole, storage: StorageView, pools: MountPools) async throws {
         guard let config = try await config(storage, role.dbName) else { throw TresorError.badRequest("database configuration \(role.dbName) not found") }
         let password = SQLTemplate.password()
         let templates = role.rotationStatements.isEmpty ? [defaultStaticRotation] : role.rotationStatements
-        try await PostgresPlugin.shared.execute(render(templates, ["name": role.username, "username": role.username, "password": password]),
-                                                config: config, key: poolKey(role.dbName))
+        try await pools.plugin.execute(render(templates, ["name": role.username, "username": role.username, "password": password]),
+                                                config: config, key: pools.key(role.dbName))
         role.password = password
         role.lastRotation = Date()
     }
 
     /// Rotates every static role whose period is up.
-    static func rotateDue(storage: StorageView, mount: MountEntry) async throws {
+    static func rotateDue(storage: StorageView, pools: MountPools) async throws {
         let now = Date()
         for name in try await storage.list("static-role/") where !name.hasSuffix("/") {
             await storage.lock("static-role/" + name)
             guard var role = try await storage.getJSON("static-role/" + name, as: StaticRole.self), role.nextRotation() <= now else { continue }
-            try await rotate(&role, storage: storage, poolKey: { "\(mount.uuid)/\($0)" })
+            try await rotate(&role, storage: storage, pools: pools)
             try await storage.putJSON("static-role/" + name, role)
         }
     }

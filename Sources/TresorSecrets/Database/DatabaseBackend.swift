@@ -8,8 +8,7 @@ import TresorCore
 struct DatabaseBackend: LeasingBackend {
     let paths: [PathSpec]
     let secretTypes: [String: SecretType]
-    private let poolKey: @Sendable (String) -> String
-    private let mountUUID: String
+    private let pools: MountPools
 
     static let defaultRevocation = """
         REVOKE ALL PRIVILEGES ON ALL TABLES IN SCHEMA public FROM "{{name}}";
@@ -24,26 +23,25 @@ struct DatabaseBackend: LeasingBackend {
     static let defaultRootRotation = #"ALTER ROLE "{{name}}" WITH PASSWORD '{{password}}';"#
 
     init(mount: MountEntry) {
-        let poolKey: @Sendable (String) -> String = { "\(mount.uuid)/\($0)" }
-        self.poolKey = poolKey
-        self.mountUUID = mount.uuid
-        paths = Self.configPaths(poolKey) + Self.rolePaths() + Self.credsPaths(poolKey) + Self.staticRolePaths(poolKey)
+        let pools = MountPools()
+        self.pools = pools
+        paths = Self.configPaths(pools) + Self.rolePaths() + Self.credsPaths(pools) + Self.staticRolePaths(pools)
         secretTypes = [
             "creds": SecretType(name: "creds", renew: { ctx in
-                try await Self.renew(ctx, poolKey: poolKey)
+                try await Self.renew(ctx, pools: pools)
             }, revoke: { ctx in
-                try await Self.revoke(ctx, poolKey: poolKey)
+                try await Self.revoke(ctx, pools: pools)
             }),
         ]
     }
 
     /// The mount is gone: its connection pools close with it.
     func cleanup() async {
-        PostgresPlugin.shared.forgetAll(mount: mountUUID)
+        pools.plugin.closeAll()
     }
 
     func periodic(storage: StorageView, mount: MountEntry) async throws {
-        try await Self.rotateDue(storage: storage, mount: mount)
+        try await Self.rotateDue(storage: storage, pools: pools)
     }
 
     static func config(_ storage: StorageView, _ name: String) async throws -> DatabaseConfig? {
@@ -55,12 +53,12 @@ struct DatabaseBackend: LeasingBackend {
         templates.flatMap { SQLTemplate.split(SQLTemplate.render($0, values)) }
     }
 
-    static func revoke(_ ctx: LeaseContext, poolKey: @Sendable (String) -> String) async throws {
-        try await dropUser(ctx.lease.internalData, storage: ctx.storage, poolKey: poolKey)
+    static func revoke(_ ctx: LeaseContext, pools: MountPools) async throws {
+        try await dropUser(ctx.lease.internalData, storage: ctx.storage, pools: pools)
     }
 
     /// Runs a role's revocation statements for the user in `data` (`username`, `db_name`, `role`).
-    static func dropUser(_ data: [String: String], storage: StorageView, poolKey: @Sendable (String) -> String) async throws {
+    static func dropUser(_ data: [String: String], storage: StorageView, pools: MountPools) async throws {
         guard let username = data["username"], let dbName = data["db_name"] else { return }
         guard let config = try await config(storage, dbName) else {
             throw TresorError.internalError("database configuration \(dbName) is gone; cannot revoke \(username)")
@@ -68,7 +66,7 @@ struct DatabaseBackend: LeasingBackend {
         // The role's statements as they are now; its defaults if the role was deleted meanwhile.
         let role = try await storage.getJSON("role/" + (data["role"] ?? ""), as: DatabaseRole.self)
         let templates = (role?.revocationStatements.isEmpty ?? true) ? [defaultRevocation] : role!.revocationStatements
-        try await PostgresPlugin.shared.execute(render(templates, ["name": username, "username": username]), config: config, key: poolKey(dbName))
+        try await pools.plugin.execute(render(templates, ["name": username, "username": username]), config: config, key: pools.key(dbName))
     }
 
     /// Undoes what a request did to a database and then did not commit: a user it created is
@@ -76,7 +74,7 @@ struct DatabaseBackend: LeasingBackend {
     func rollback(_ data: [String: String], storage: StorageView) async throws {
         switch data["effect"] {
         case "creds":
-            try await Self.dropUser(data, storage: storage, poolKey: poolKey)
+            try await Self.dropUser(data, storage: storage, pools: pools)
         case "rotate-root":
             guard let name = data["db_name"], let old = data["old_password"], let new = data["new_password"],
                   var config = try await Self.config(storage, name) else { return }
@@ -85,16 +83,16 @@ struct DatabaseBackend: LeasingBackend {
             config.password = new
             let user = SQLTemplate.sanitize(config.username, limit: 63)
             let templates = config.rootRotationStatements.isEmpty ? [Self.defaultRootRotation] : config.rootRotationStatements
-            PostgresPlugin.shared.forget(key: poolKey(name))
-            try await PostgresPlugin.shared.execute(Self.render(templates, ["name": user, "username": user, "password": old]),
-                                                    config: config, key: poolKey(name) + "/rollback")
-            PostgresPlugin.shared.forget(key: poolKey(name) + "/rollback")
+            pools.plugin.forget(key: pools.key(name))
+            try await pools.plugin.execute(Self.render(templates, ["name": user, "username": user, "password": old]),
+                                                    config: config, key: pools.key(name) + "/rollback")
+            pools.plugin.forget(key: pools.key(name) + "/rollback")
         default:
             return
         }
     }
 
-    static func renew(_ ctx: LeaseContext, poolKey: @Sendable (String) -> String) async throws {
+    static func renew(_ ctx: LeaseContext, pools: MountPools) async throws {
         let data = ctx.lease.internalData
         guard let username = data["username"], let dbName = data["db_name"], let until = ctx.newExpireTime else { return }
         guard let config = try await config(ctx.storage, dbName) else {
@@ -103,7 +101,7 @@ struct DatabaseBackend: LeasingBackend {
         let role = try await ctx.storage.getJSON("role/" + (data["role"] ?? ""), as: DatabaseRole.self)
         let templates = (role?.renewStatements.isEmpty ?? true) ? [defaultRenew] : role!.renewStatements
         let expiration = SQLTemplate.expiration(Date(timeIntervalSince1970: until))
-        try await PostgresPlugin.shared.execute(render(templates, ["name": username, "username": username, "expiration": expiration]),
-                                                config: config, key: poolKey(dbName))
+        try await pools.plugin.execute(render(templates, ["name": username, "username": username, "expiration": expiration]),
+                                                config: config, key: pools.key(dbName))
     }
 }

@@ -6,11 +6,17 @@ import Synchronization
 import TresorCore
 import TresorPostgres
 
+/// The connection pools of one database mount, named by config: the mount owns them and
+/// closes them when it is disabled.
+struct MountPools: Sendable {
+    let plugin = PostgresPlugin()
+
+    func key(_ name: String) -> String { name }
+}
+
 /// Runs statements against a configured PostgreSQL database through a pooled client per
 /// configuration. Statements of one operation run between one BEGIN and COMMIT: all or nothing.
 final class PostgresPlugin: Sendable {
-    static let shared = PostgresPlugin()
-
     private final class Pool: Sendable {
         let client: PostgresClient
         let runner: Task<Void, Never>
@@ -63,10 +69,9 @@ final class PostgresPlugin: Sendable {
         forget { $0.hasPrefix(key + "|") }
     }
 
-    /// Closes every pool of one mount (keys start with its UUID): a disabled mount keeps no
-    /// connection open.
-    func forgetAll(mount uuid: String) {
-        forget { $0.hasPrefix(uuid + "/") }
+    /// Closes every pool: the mount that owns them is gone.
+    func closeAll() {
+        forget { _ in true }
     }
 
     private func forget(where matches: (String) -> Bool) {
