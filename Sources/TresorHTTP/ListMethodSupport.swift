@@ -29,7 +29,7 @@ final class ListMethodRewriter: ChannelInboundHandler, RemovableChannelHandler {
             held = nil
         }
         var offset = 0
-        while let start = framing.nextRequestStart(in: buffer.readableBytesView, from: offset) {
+        while let start = buffer.readableBytesView.withContiguousStorageIfAvailable({ framing.nextRequestStart(in: $0, from: offset) }) ?? nil {
             let view = buffer.readableBytesView
             let available = view.count - start
             let prefix = view[(view.startIndex + start)...].prefix(Self.list.count)

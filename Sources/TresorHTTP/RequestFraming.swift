@@ -28,30 +28,31 @@ struct RequestFraming {
     private var line: [UInt8] = []
     private var head: [UInt8] = []
 
-    /// Consumes bytes from `index` on and returns the offset of the next request start in
+    /// Consumes bytes from `start` on and returns the offset of the next request start in
     /// `bytes` (the first byte of its request line), or nil if none begins in this stretch. After
-    /// a returned start the caller resumes with `enterRequestLine()` and the same index.
-    mutating func nextRequestStart(in bytes: some RandomAccessCollection<UInt8>, from start: Int) -> Int? {
+    /// a returned start the caller resumes with `enterRequestLine()` and the same offset.
+    mutating func nextRequestStart(in bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
         var index = start
         let count = bytes.count
-        let base = bytes.startIndex
-        func byte(_ offset: Int) -> UInt8 { bytes[bytes.index(base, offsetBy: offset)] }
+        let newline = UInt8(ascii: "\n")
         while index < count {
             switch state {
             case .requestStart:
-                let current = byte(index)
-                if current == UInt8(ascii: "\r") || current == UInt8(ascii: "\n") {
+                let current = bytes[index]
+                if current == UInt8(ascii: "\r") || current == newline {
                     index += 1
                     continue
                 }
                 return index
             case .head:
-                let current = byte(index)
-                index += 1
-                head.append(current)
+                // A line at a time: most of a head is passed over in bulk.
+                let end = bytes[index..<count].firstIndex(of: newline) ?? count
+                let stop = end < count ? end + 1 : count
+                head.append(contentsOf: bytes[index..<stop])
+                index = stop
                 if head.count > Self.maxHeadSize {
                     state = .untracked
-                } else if current == UInt8(ascii: "\n"), headEnded() {
+                } else if end < count, headEnded() {
                     state = framingAfterHead()
                     head.removeAll(keepingCapacity: true)
                 }
@@ -60,12 +61,13 @@ struct RequestFraming {
                 index += taken
                 state = remaining == taken ? .requestStart : .body(remaining: remaining - taken)
             case .chunkSize, .trailers, .chunkDataEnd:
-                let current = byte(index)
-                index += 1
-                line.append(current)
+                let end = bytes[index..<count].firstIndex(of: newline) ?? count
+                let stop = end < count ? end + 1 : count
+                line.append(contentsOf: bytes[index..<stop])
+                index = stop
                 if line.count > Self.maxLineSize {
                     state = .untracked
-                } else if current == UInt8(ascii: "\n") {
+                } else if end < count {
                     state = afterLine()
                     line.removeAll(keepingCapacity: true)
                 }
@@ -92,27 +94,35 @@ struct RequestFraming {
         return n >= 3 && head[n - 2] == UInt8(ascii: "\r") && head[n - 3] == UInt8(ascii: "\n")
     }
 
+    private static let contentLength = Array("content-length".utf8)
+    private static let transferEncoding = Array("transfer-encoding".utf8)
+
+    /// Whether `name` is `target` in any letter case (ASCII).
+    private static func isName(_ name: ArraySlice<UInt8>, _ target: [UInt8]) -> Bool {
+        name.count == target.count && zip(name, target).allSatisfy { ($0 | 0x20) == $1 }
+    }
+
     private func framingAfterHead() -> State {
         var contentLength: Int?
         var chunked = false
         var sawTransferEncoding = false
         for raw in head.split(separator: UInt8(ascii: "\n")).dropFirst() {
             guard let colon = raw.firstIndex(of: UInt8(ascii: ":")) else { continue }
-            let name = String(decoding: raw[raw.startIndex..<colon], as: UTF8.self).lowercased()
+            let name = raw[raw.startIndex..<colon]
+            // A header name with white space before the colon is refused by the parser.
+            if name.last == UInt8(ascii: " ") || name.last == UInt8(ascii: "\t") { return .untracked }
+            let isLength = Self.isName(name, Self.contentLength)
+            guard isLength || Self.isName(name, Self.transferEncoding) else { continue }
             let value = String(decoding: raw[(colon + 1)...], as: UTF8.self).trimmingWhitespace()
-            switch name {
-            case "content-length":
+            if isLength {
                 guard !value.isEmpty, value.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let length = Int(value),
                       contentLength == nil || contentLength == length else { return .untracked }
                 contentLength = length
-            case "transfer-encoding":
+            } else {
                 if sawTransferEncoding { return .untracked }
                 sawTransferEncoding = true
                 guard value.lowercased() == "chunked" else { return .untracked }
                 chunked = true
-            default:
-                // A header name with white space before the colon is refused by the parser.
-                if name.utf8.last == UInt8(ascii: " ") || name.utf8.last == UInt8(ascii: "\t") { return .untracked }
             }
         }
         if chunked { return contentLength == nil ? .chunkSize : .untracked }
