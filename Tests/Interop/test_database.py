@@ -166,17 +166,23 @@ def test_database_down(tmp_path):
         c.stop()
 
 
+def init_with_database(server, cluster):
+    """Initialises and unseals a production server and configures `database/config/pg`."""
+    init = server.init(1, 1)
+    key, root = init["unseal_keys_b64"][0], init["root_token"]
+    server.unseal([key])
+    assert server.bao("secrets", "enable", "database", token=root).returncode == 0
+    out = server.bao("write", "database/config/pg", "plugin_name=postgresql-database-plugin", "allowed_roles=*",
+                     f"connection_url=postgresql://postgres:{cluster.password}@127.0.0.1:{cluster.port}/postgres?sslmode=disable", token=root)
+    assert out.returncode == 0, out.stderr
+    return key, root
+
+
 def test_expiry_across_a_restart(tmp_path, cluster):
     from production import ProductionServer
     server = ProductionServer(tmp_path).start()
     try:
-        init = server.init(1, 1)
-        key, root = init["unseal_keys_b64"][0], init["root_token"]
-        server.unseal([key])
-        assert server.bao("secrets", "enable", "database", token=root).returncode == 0
-        out = server.bao("write", "database/config/pg", "plugin_name=postgresql-database-plugin", "allowed_roles=*",
-                         f"connection_url=postgresql://postgres:{cluster.password}@127.0.0.1:{cluster.port}/postgres?sslmode=disable", token=root)
-        assert out.returncode == 0, out.stderr
+        key, root = init_with_database(server, cluster)
         assert server.bao("write", "database/roles/r5", "db_name=pg", f"creation_statements={CREATE}", "default_ttl=5s", token=root).returncode == 0
         user = json.loads(server.bao("read", "-format=json", "database/creds/r5", token=root).stdout)["data"]["username"]
         assert user in roles(cluster)
@@ -301,13 +307,7 @@ def test_creds_of_a_crashed_request_are_dropped_after_the_restart(tmp_path, clus
     from production import ProductionServer
     server = ProductionServer(tmp_path).start()
     try:
-        init = server.init(1, 1)
-        key, root = init["unseal_keys_b64"][0], init["root_token"]
-        server.unseal([key])
-        assert server.bao("secrets", "enable", "database", token=root).returncode == 0
-        out = server.bao("write", "database/config/pg", "plugin_name=postgresql-database-plugin", "allowed_roles=*",
-                         f"connection_url=postgresql://postgres:{cluster.password}@127.0.0.1:{cluster.port}/postgres?sslmode=disable", token=root)
-        assert out.returncode == 0, out.stderr
+        key, root = init_with_database(server, cluster)
         # The role is committed in PostgreSQL first, then the statements stall: the window.
         stalling = CREATE + " COMMIT; SELECT pg_sleep(30);"
         assert server.bao("write", "database/roles/slow", "db_name=pg", f"creation_statements={stalling}", token=root).returncode == 0
