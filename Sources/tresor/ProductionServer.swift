@@ -76,7 +76,19 @@ enum ProductionServer {
         }
         let group = ServiceGroup(configuration: .init(services: services,
                                                       gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await group.run()
+        do {
+            try await group.run()
+        } catch {
+            await close(physical)
+            throw error
+        }
+        await close(physical)
+    }
+
+    /// Storage closes last, once nothing serves requests any more: SQLite finishes its writes
+    /// and releases the file (debug builds also assert that no connection is left open).
+    static func close(_ physical: PhysicalBackend) async {
+        await (physical as? SQLiteBackend)?.close()
     }
 
     static func printBanner(config: ServerConfig, storageType: String, seal: String, listeners: [PreparedListener]) {

@@ -1,6 +1,7 @@
 """`tresor server -config`: SQLite storage, Shamir init and unseal, restarts, crashes, auto-unseal, TLS."""
 import base64
 import json
+import signal
 import os
 import subprocess
 import threading
@@ -351,3 +352,17 @@ def test_rotate_keeps_old_values_readable_across_restart(workdir):
         assert server.get("sys/key-status", root).json()["term"] == 2
     finally:
         server.stop()
+
+
+@pytest.mark.parametrize("initialised", [False, True])
+def test_sigterm_closes_storage_and_exits_cleanly(workdir, initialised):
+    """SIGTERM: the listeners drain, the clockwork stops, SQLite is closed, and the exit is 0."""
+    server = ProductionServer(workdir).start()
+    if initialised:
+        init = server.init(1, 1)
+        server.unseal(init["unseal_keys_b64"])
+    proc = server.proc
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=15) == 0, server.log_path.read_text()[-2000:]
+    assert "Assertion failed" not in server.log_path.read_text()
+    server.proc = None
