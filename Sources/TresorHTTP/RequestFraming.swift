@@ -46,13 +46,10 @@ struct RequestFraming {
                 return index
             case .head:
                 // A line at a time: most of a head is passed over in bulk.
-                let end = bytes[index..<count].firstIndex(of: newline) ?? count
-                let stop = end < count ? end + 1 : count
-                head.append(contentsOf: bytes[index..<stop])
-                index = stop
+                let complete = Self.takeLine(bytes, &index, into: &head)
                 if head.count > Self.maxHeadSize {
                     state = .untracked
-                } else if end < count, headEnded() {
+                } else if complete, headEnded() {
                     state = framingAfterHead()
                     head.removeAll(keepingCapacity: true)
                 }
@@ -61,13 +58,10 @@ struct RequestFraming {
                 index += taken
                 state = remaining == taken ? .requestStart : .body(remaining: remaining - taken)
             case .chunkSize, .trailers, .chunkDataEnd:
-                let end = bytes[index..<count].firstIndex(of: newline) ?? count
-                let stop = end < count ? end + 1 : count
-                line.append(contentsOf: bytes[index..<stop])
-                index = stop
+                let complete = Self.takeLine(bytes, &index, into: &line)
                 if line.count > Self.maxLineSize {
                     state = .untracked
-                } else if end < count {
+                } else if complete {
                     state = afterLine()
                     line.removeAll(keepingCapacity: true)
                 }
@@ -80,6 +74,16 @@ struct RequestFraming {
             }
         }
         return nil
+    }
+
+    /// Appends the bytes up to and including the next "\n" (or to the end of `bytes`) to
+    /// `collected`, moves `index` past them, and says whether the line is complete.
+    private static func takeLine(_ bytes: UnsafeBufferPointer<UInt8>, _ index: inout Int, into collected: inout [UInt8]) -> Bool {
+        let end = bytes[index...].firstIndex(of: UInt8(ascii: "\n"))
+        let stop = end.map { $0 + 1 } ?? bytes.count
+        collected.append(contentsOf: bytes[index..<stop])
+        index = stop
+        return end != nil
     }
 
     /// Called at a request start once the caller has looked at (and maybe rewritten) its method.
