@@ -44,6 +44,15 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "TresorAudit",
+            dependencies: [
+                "TresorCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
             name: "TresorPostgres",
             dependencies: [.product(name: "PostgresNIO", package: "postgres-nio")],
             swiftSettings: strict
@@ -124,7 +133,7 @@ let package = Package(
         .executableTarget(
             name: "tresor",
             dependencies: [
-                "TresorCore", "TresorSecrets", "TresorAuth", "TresorHTTP", "TresorStorage", "TresorAPI", "TresorCLI", "HCL",
+                "TresorCore", "TresorAudit", "TresorSecrets", "TresorAuth", "TresorHTTP", "TresorStorage", "TresorAPI", "TresorCLI", "HCL",
                 "CTresorRuntime",
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -139,6 +148,11 @@ let package = Package(
         .testTarget(name: "HCLTests", dependencies: ["HCL"], swiftSettings: strict),
         .testTarget(name: "GoTemplateTests", dependencies: ["GoTemplate"], swiftSettings: strict),
         .testTarget(name: "TresorCoreTests", dependencies: ["TresorCore"], swiftSettings: strict),
+        .testTarget(
+            name: "TresorAuditTests",
+            dependencies: ["TresorAudit", "TresorCore", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
+            swiftSettings: strict
+        ),
         .testTarget(name: "TresorSecretsTests", dependencies: ["TresorSecrets", "TresorCore", "GoTemplate"], swiftSettings: strict),
         .testTarget(name: "TresorStorageTests", dependencies: ["TresorStorage", "TresorCore"], swiftSettings: strict),
         .testTarget(

@@ -114,6 +114,10 @@ class Server:
         self.write("auth/kubernetes/role/bench", {"bound_service_account_names": "bench-sa",
                                                   "bound_service_account_namespaces": "default", "ttl": "1h"})
 
+    def setup_userpass(self):
+        self.write("sys/auth/userpass", {"type": "userpass"})
+        self.write("auth/userpass/users/bench", {"password": "bench-password", "token_ttl": "1h"})
+
     def enable_file_audit(self):
         self.write("sys/audit/file", {"type": "file", "options": {"file_path": os.path.join(self.home, "audit.log")}})
 
@@ -154,6 +158,26 @@ def wrk(server, path, script, conns, seconds, script_args=()):
     return rps, float(p99.group(1)) * scale, int(errors.group(1)) if errors else 0
 
 
+def run_under_logins(servers, workload, logins, rounds, seconds, results):
+    """`workload` while `logins` connections log in with userpass all along: password hashing
+    must not hold up other clients' requests."""
+    name, path, script, conns = workload
+    for _ in range(rounds):
+        for server in servers:
+            background = subprocess.Popen(
+                ["wrk", "-t", "1", "-c", str(logins), "-d", f"{seconds + 2}s", "-s", str(SCRIPTS / "userpass_login.lua"),
+                 server.addr + "/v1/auth/userpass/login/bench"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            time.sleep(1)
+            try:
+                rps, p99, errors = wrk(server, path, script, conns, seconds)
+            finally:
+                background.wait(timeout=seconds + 60)
+            entry = results.setdefault(name, {}).setdefault(server.name, {"rps": [], "p99": [], "errors": 0})
+            entry["rps"].append(rps)
+            entry["p99"].append(p99)
+            entry["errors"] += errors
+
+
 def run_alternating(servers, workload, rounds, seconds, results, script_args=()):
     name, path, script, conns = workload
     for _ in range(rounds):
@@ -187,6 +211,7 @@ def main():
         for server in servers:
             server.setup_database(cluster)
             server.setup_kubernetes(double)
+            server.setup_userpass()
         # Start-up is sampled on a quiet machine, before any load, alternating the servers: after
         # the load, a collector still returning memory would be measured along with the launch.
         launches = {s.name: [s.startup] for s in servers}
@@ -197,6 +222,8 @@ def main():
         for workload in WORKLOADS:
             extra = (jwt,) if workload[2] == "kubernetes_login.lua" else ()
             run_alternating(servers, workload, args.rounds, args.seconds, results, extra)
+        contended = ("KV v2 read (16 conns) during 50 userpass logins",) + KV_READ[1:]
+        run_under_logins(servers, contended, 50, args.rounds, args.seconds, results)
         after = {s.name: rss_kib(s.proc.pid) for s in servers}
         for _ in range(args.leak_rounds):
             for workload in LEAK_CHECK:
@@ -252,7 +279,8 @@ Produced by `scripts/bench.sh` on {time.strftime('%Y-%m-%d')}: both servers in d
 Database credentials come from one PostgreSQL 15 cluster shared by both servers; Kubernetes logins
 are reviewed by the interop tests' TokenReview double (HTTPS, RS256 service-account tokens).
 The leak check repeats KV reads, KV writes and token lookups {args.leak_rounds} more times after the main
-run and records RSS after each round; the audit row enables a file audit device at the end.
+run and records RSS after each round; the audit row enables a file audit device at the end. The
+login row reads KV while another wrk keeps 50 userpass logins going (password hashing on both).
 Start-up is the median of {1 + 2 * args.rounds} launches, from exec to the first healthy `sys/health`
 (polled every millisecond), taken before any load with the two servers alternating; idle RSS is read
 one second after start-up.

@@ -6,6 +6,7 @@ import ServiceLifecycle
 import Synchronization
 import TresorAuth
 import TresorCLI
+import TresorAudit
 @_spi(Server) import TresorCore
 @_spi(Server) import TresorHTTP
 import TresorSecrets
@@ -23,7 +24,8 @@ enum DevServer {
         var registry = BackendRegistry()
         SecretsEngines.register(into: &registry)
         AuthMethods.register(into: &registry)
-        let core = Core(physical: InMemoryBackend(), registry: registry, storageType: "inmem", logger: logger)
+        let core = Core(physical: InMemoryBackend(), registry: registry, storageType: "inmem",
+                        auditSettings: AuditSettings(makeDevice: AuditDevices.factory(allowPrefix: false)), logger: logger)
         let reopenOnHangUp = AuditReopener(core: core)
         defer { reopenOnHangUp.cancel() }
 

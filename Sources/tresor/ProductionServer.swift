@@ -3,6 +3,7 @@ import HummingbirdTLS
 import Logging
 import NIOSSL
 import ServiceLifecycle
+import TresorAudit
 @_spi(Server) import TresorCore
 @_spi(Server) import TresorHTTP
 import TresorAuth
@@ -49,11 +50,12 @@ enum ProductionServer {
                         ttl: TTLDefaults(defaultTTL: config.defaultLeaseTTL > 0 ? config.defaultLeaseTTL : TTLDefaults.vault.defaultTTL,
                                          maxTTL: config.maxLeaseTTL > 0 ? config.maxLeaseTTL : TTLDefaults.vault.maxTTL),
                         auditSettings: AuditSettings(
-                            allowAPIEnable: config.allowAPIAuditCreation ?? false, allowPrefix: config.allowAuditLogPrefixing,
+                            allowAPIEnable: config.allowAPIAuditCreation ?? false,
                             declared: config.audit.map {
                                 AuditDeviceConfig(path: $0.path.hasSuffix("/") ? $0.path : $0.path + "/", type: $0.type,
                                                   description: $0.description, options: $0.options, local: $0.local, declared: true)
-                            }),
+                            },
+                            makeDevice: AuditDevices.factory(allowPrefix: config.allowAuditLogPrefixing)),
                         cacheSize: config.disableCache ? 0 : (config.cacheSize > 0 ? config.cacheSize : Barrier.defaultCacheSize),
                         logger: logger)
         let reopenOnHangUp = AuditReopener(core: core)

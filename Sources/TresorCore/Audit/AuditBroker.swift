@@ -11,7 +11,6 @@ import Synchronization
     final class Active: Sendable {
         let config: AuditDeviceConfig
         let device: AuditDevice
-        let inline: InlineAuditDevice?
         let format: AuditFormat
         let hasher: AuditHasher
         /// Lines formatted but not yet written, the requests waiting on them, and the outcome
@@ -43,32 +42,17 @@ import Synchronization
         init(config: AuditDeviceConfig, device: AuditDevice, salt: [UInt8]) {
             self.config = config
             self.device = device
-            self.inline = device as? InlineAuditDevice
             self.format = AuditFormat(options: config.options, salt: salt)
             self.hasher = AuditHasher(salt: salt)
         }
 
-        /// Files are written inline. Devices that may block (sockets) use group commit: a
-        /// request queues its line; if no write is under way it writes everything queued so far
-        /// itself, otherwise it waits for the write that takes its line. Either way it returns
-        /// that write's outcome, so a lost line fails its request.
+        /// Group commit: a request queues its line; if no write is under way it writes
+        /// everything queued so far itself, otherwise it waits for the write that takes its line.
+        /// Either way it returns that write's outcome, so a lost line fails its request. Devices
+        /// do their blocking work off the event loops, so a slow disk or peer parks requests
+        /// rather than a loop.
         func record(_ event: AuditEvent) async -> Bool {
             let body = JSONWriter.encode(.object(format.entry(event)))
-            if let inline {
-                // A local file: chain and write under the lock, with no suspension at all. A
-                // file write is a short system call, cheaper than parking requests and waking
-                // them (measured: a third of KV read throughput lost instead of two thirds).
-                return queue.withLock { queue in
-                    let line = Self.chain(body, after: queue.lastHash)
-                    do {
-                        try inline.writeInline([line])
-                    } catch {
-                        return false
-                    }
-                    queue.lastHash = AuditChain.hash(line)
-                    return true
-                }
-            }
             let (sequence, leads) = queue.withLock { queue -> (UInt64, Bool) in
                 queue.pending.append(body)
                 queue.queued += 1

@@ -1,7 +1,8 @@
 import Foundation
 
-/// Where audit entries go: a file, a socket. A device writes whole lines; it must give up
-/// within its timeout rather than hang the request that waits for it.
+/// Where audit entries go: a file, a socket (`TresorAudit` has both). A device writes whole
+/// lines; it must give up within its timeout rather than hang the request that waits for it,
+/// and it must not block the caller's thread: requests run on the event loops.
 public protocol AuditDevice: Sendable {
     /// Writes entries in order, all or (as far as the device can tell) none; each without its
     /// trailing newline, which the device adds. Lines come in batches so that many concurrent
@@ -10,16 +11,6 @@ public protocol AuditDevice: Sendable {
     /// Reopens files after log rotation (SIGHUP). Returns true if a new file was started.
     func reopen() async throws -> Bool
     func close() async
-}
-
-/// A device whose writes are quick local system calls (a file): the broker writes to it inline,
-/// under the hash chain's lock, instead of handing lines to a writer task.
-public protocol InlineAuditDevice: AuditDevice {
-    func writeInline(_ lines: [[UInt8]]) throws
-}
-
-extension InlineAuditDevice {
-    public func write(_ lines: [[UInt8]]) async throws { try writeInline(lines) }
 }
 
 extension AuditDevice {
@@ -72,8 +63,8 @@ public struct AuditDeviceConfig: Codable, Sendable, Equatable {
     }
 }
 
-/// Builds a device from its configuration; registered by the server, which knows the device
-/// types and the operator's limits on them.
+/// Builds a device from its configuration; given to the core by the server (`AuditSettings`),
+/// which knows the device types and the operator's limits on them.
 public typealias AuditDeviceFactory = @Sendable (AuditDeviceConfig) throws -> AuditDevice
 
 public struct AuditError: Error, CustomStringConvertible, Sendable {

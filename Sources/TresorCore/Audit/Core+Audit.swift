@@ -5,15 +5,17 @@ import Foundation
 public struct AuditSettings: Sendable {
     /// Whether `sys/audit` may enable devices (Vault's `unsafe_allow_api_audit_creation`).
     public var allowAPIEnable: Bool
-    /// Whether file devices may take a `prefix` (`allow_audit_log_prefixing`).
-    public var allowPrefix: Bool
     /// Devices declared in the config file, enabled at every unseal.
     public var declared: [AuditDeviceConfig]
+    /// Opens a device of a known type (the server passes `TresorAudit`'s); without one, no
+    /// device can be enabled.
+    public var makeDevice: AuditDeviceFactory
 
-    public init(allowAPIEnable: Bool = true, allowPrefix: Bool = false, declared: [AuditDeviceConfig] = []) {
+    public init(allowAPIEnable: Bool = true, declared: [AuditDeviceConfig] = [],
+                makeDevice: @escaping AuditDeviceFactory = { throw AuditError("unknown audit device type \"\($0.type)\"") }) {
         self.allowAPIEnable = allowAPIEnable
-        self.allowPrefix = allowPrefix
         self.declared = declared
+        self.makeDevice = makeDevice
     }
 }
 
@@ -29,11 +31,7 @@ extension Core {
     static let auditSaltPrefix = "core/audit-salt/"
 
     func makeAuditDevice(_ config: AuditDeviceConfig) throws -> AuditDevice {
-        switch config.type {
-        case "file": return try FileAuditDevice(options: config.options, allowPrefix: auditSettings.allowPrefix)
-        case "socket": return try SocketAuditDevice(options: config.options)
-        default: throw AuditError("unknown audit device type \"\(config.type)\" (file, socket)")
-        }
+        try auditSettings.makeDevice(config)
     }
 
     static func normalizeAuditPath(_ raw: String) throws -> String {

@@ -1,5 +1,6 @@
 import Benchmark
 import Crypto
+import Foundation
 @_spi(Server) import TresorCore
 @_spi(Server) import TresorHTTP
 
@@ -81,6 +82,54 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark("JSON: parse a KV v2 write body") { benchmark in
         for _ in benchmark.scaledIterations {
             blackHole(try JSONValue.parse(secretBytes))
+        }
+    }
+
+    // The hand mapping (`JSONDocument`) against Foundation's synthesized Codable for the record
+    // read on every request that misses the token cache and written on every token creation.
+    let tokenBytes = Array(#"""
+    {"id":"2f1c9e4a0b7d43c6a8e5f0d1c2b3a4e5f60718293a4b5c6d7e8f90a1b2c3d4e5","accessor":"Xq8dS1Lw0mH3nT7vB2cR5yZk",\#
+    "parent":"9a8b7c6d5e4f30211f2e3d4c5b6a79880f1e2d3c4b5a69788796a5b4c3d2e1f0","policies":["default","app-read"],\#
+    "meta":{"role":"web"},"displayName":"token-web","path":"auth/token/create","numUses":0,"creationTime":786000000.5,\#
+    "creationTTL":3600,"explicitMaxTTL":0,"period":0,"renewable":true,"expireTime":786003600.5,"issueTime":786000000.5,\#
+    "cubbyholeID":"c0ffee00-1111-2222-3333-444455556666","type":"service"}
+    """#.utf8)
+
+    struct SynthesizedTokenEntry: Codable {
+        var id: String, accessor: String, parent: String?, policies: [String], meta: [String: String]
+        var displayName: String, path: String, numUses: Int64, creationTime: Date, creationTTL: Int64
+        var explicitMaxTTL: Int64, period: Int64, renewable: Bool, expireTime: Date?, issueTime: Date
+        var lastRenewalTime: Date?, cubbyholeID: String, type: String, authMountAccessor: String?
+        var loginData: [String: String]?, boundCIDRs: [String]?
+    }
+
+    Benchmark("JSON: decode a stored token (hand mapping)") { benchmark in
+        for _ in benchmark.scaledIterations {
+            blackHole(try JSONValue.decodeStored(TokenEntry.self, from: tokenBytes))
+        }
+    }
+
+    Benchmark("JSON: decode a stored token (Foundation JSONDecoder)") { benchmark in
+        for _ in benchmark.scaledIterations {
+            blackHole(try JSONDecoder().decode(SynthesizedTokenEntry.self, from: Data(tokenBytes)))
+        }
+    }
+
+    Benchmark("JSON: encode a stored token (hand mapping)") { benchmark in
+        let entry = try JSONValue.decodeStored(TokenEntry.self, from: tokenBytes)
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            blackHole(try JSONValue.encodeStored(entry))
+        }
+    }
+
+    Benchmark("JSON: encode a stored token (Foundation JSONEncoder)") { benchmark in
+        let entry = try JSONDecoder().decode(SynthesizedTokenEntry.self, from: Data(tokenBytes))
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            blackHole(try encoder.encode(entry))
         }
     }
 }

@@ -2,16 +2,24 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import NIOPosix
 import Synchronization
+import TresorCore
 
 /// Writes entries to a file (or stdout), one JSON line each. Refuses anything that could turn
 /// an audit device into a way to write other files: relative paths, symlinks, executable
 /// modes, and a line prefix unless the operator allowed prefixes in the server config.
-public final class FileAuditDevice: InlineAuditDevice {
+///
+/// The write system call runs on the device's own thread, never on an event loop: a disk that
+/// stalls parks the requests waiting for their entries, and nothing else. The thread is the
+/// device's own rather than the shared pool's so that audit writes never queue behind password
+/// hashing. The broker batches lines, so one write serves every request that arrived meanwhile.
+public final class FileAuditDevice: AuditDevice {
     private let path: String
     private let mode: mode_t?
     private let prefix: [UInt8]
     private let fd = Mutex<Int32>(-1)
+    private let writer = NIOThreadPool(numberOfThreads: 1)
 
     public init(options: [String: String], allowPrefix: Bool) throws {
         guard let path = options["file_path"] ?? options["path"], !path.isEmpty else {
@@ -35,6 +43,7 @@ public final class FileAuditDevice: InlineAuditDevice {
         }
         self.path = path
         if path == "stdout" || path == "discard" {
+            writer.start()
             return
         }
         guard path.hasPrefix("/") else { throw AuditError("file_path must be an absolute path") }
@@ -42,6 +51,13 @@ public final class FileAuditDevice: InlineAuditDevice {
             throw AuditError("file_path must not contain . or .. segments")
         }
         try openFile()
+        writer.start()
+    }
+
+    deinit {
+        writer.shutdownGracefully { _ in }
+        let descriptor = fd.withLock { $0 }
+        if descriptor >= 0 { Glibc.close(descriptor) }
     }
 
     private func openFile() throws {
@@ -66,8 +82,13 @@ public final class FileAuditDevice: InlineAuditDevice {
         return descriptor
     }
 
-    public func writeInline(_ lines: [[UInt8]]) throws {
+    public func write(_ lines: [[UInt8]]) async throws {
         if path == "discard" { return }
+        try await writer.runIfActive { try self.writeNow(lines) }
+    }
+
+    /// Blocking: only on the writer thread.
+    private func writeNow(_ lines: [[UInt8]]) throws {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(lines.reduce(0) { $0 + prefix.count + $1.count + 1 })
         for line in lines {
@@ -106,16 +127,23 @@ public final class FileAuditDevice: InlineAuditDevice {
     /// too: entries must not keep flowing into a file the operator has moved away.
     public func reopen() async throws -> Bool {
         guard path != "stdout" && path != "discard" else { return false }
-        do {
-            try openFile()
-        } catch {
-            await close()
-            throw error
+        try await writer.runIfActive {
+            do {
+                try self.openFile()
+            } catch {
+                self.closeDescriptor()
+                throw error
+            }
         }
         return true
     }
 
     public func close() async {
+        try? await writer.shutdownGracefully()
+        closeDescriptor()
+    }
+
+    private func closeDescriptor() {
         let descriptor = fd.withLock { current -> Int32 in
             defer { current = -1 }
             return current
