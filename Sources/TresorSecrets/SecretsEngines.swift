@@ -14,6 +14,9 @@ public enum SecretsEngines {
         registry.register(BackendFactory(type: "database", kind: .secret, defaultDescription: "") { entry, _ in
             DatabaseBackend(mount: entry)
         })
+        registry.register(BackendFactory(type: "transit", kind: .secret, defaultDescription: "") { _, system in
+            TransitBackend(system: system)
+        })
         registry.register(BackendFactory(type: "cubbyhole", kind: .secret, defaultDescription: "per-token private secret storage") { _, _ in
             CubbyholeBackend()
         })
