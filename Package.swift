@@ -45,6 +45,14 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "TresorKeyWrap",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
             name: "TresorAudit",
             dependencies: [
                 "TresorCore",
@@ -72,7 +80,7 @@ let package = Package(
         .target(
             name: "TresorSecrets",
             dependencies: [
-                "TresorCore", "GoTemplate", "TresorPostgres",
+                "TresorCore", "GoTemplate", "TresorPostgres", "TresorKeyWrap",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -128,7 +136,7 @@ let package = Package(
         .target(
             name: "TresorCLI",
             dependencies: [
-                "TresorAPI", "TresorJSON", "HCL",
+                "TresorAPI", "TresorJSON", "HCL", "TresorKeyWrap",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -156,7 +164,7 @@ let package = Package(
             dependencies: ["TresorAudit", "TresorCore", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
             swiftSettings: strict
         ),
-        .testTarget(name: "TresorSecretsTests", dependencies: ["TresorSecrets", "TresorCore", "GoTemplate"], swiftSettings: strict),
+        .testTarget(name: "TresorSecretsTests", dependencies: ["TresorSecrets", "TresorCore", "GoTemplate", "TresorKeyWrap"], swiftSettings: strict),
         .testTarget(name: "TresorStorageTests", dependencies: ["TresorStorage", "TresorCore"], swiftSettings: strict),
         .testTarget(
             name: "TresorAuthTests",

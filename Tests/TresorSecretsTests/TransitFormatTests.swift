@@ -2,6 +2,8 @@ import Foundation
 import Testing
 @_spi(Server) import TresorCore
 @testable import TresorSecrets
+import Crypto
+import TresorKeyWrap
 
 /// The pieces of transit that OpenBao compatibility rests on: big integers as Go writes them,
 /// the backup document, and hostile input to both.
@@ -69,5 +71,45 @@ import Testing
         for bad in ["", "vault:", "vault:v", "vault:vx:abc", "vault:v1", "v1:abc"] {
             #expect(throws: TresorError.self, "\(bad)") { try TransitData.parseVersioned(bad, what: "ciphertext") }
         }
+    }
+}
+
+/// RFC 5649's own examples, and what a damaged envelope does.
+@Suite struct KeyWrapPaddedTests {
+    static func hex(_ text: String) -> [UInt8] {
+        var bytes: [UInt8] = []
+        var index = text.startIndex
+        while index < text.endIndex {
+            let next = text.index(index, offsetBy: 2)
+            bytes.append(UInt8(text[index..<next], radix: 16)!)
+            index = next
+        }
+        return bytes
+    }
+
+    let kek = SymmetricKey(data: hex("5840df6e29b02af1ab493b705bf16ea1ae8338f4dcc176a8"))
+
+    @Test func rfc5649Vectors() throws {
+        let twenty = Self.hex("c37b7e6492584340bed12207808941155068f738")
+        let wrapped = try KeyWrapPadded.wrap(twenty, kek: kek)
+        #expect(wrapped == Self.hex("138bdeaa9b8fa7fc61f97742e72248ee5ae6ae5360d1ae6a5f54f373fa543b6a"))
+        #expect(try KeyWrapPadded.unwrap(wrapped, kek: kek) == twenty)
+        let seven = Self.hex("466f7250617369")
+        let short = try KeyWrapPadded.wrap(seven, kek: kek)
+        #expect(short == Self.hex("afbeb0f07dfbf5419200f2ccb50bb24f"))
+        #expect(try KeyWrapPadded.unwrap(short, kek: kek) == seven)
+    }
+
+    @Test func damagedWrapsAreRefused() throws {
+        let wrapped = try KeyWrapPadded.wrap([UInt8](repeating: 7, count: 32), kek: kek)
+        for index in [0, 7, 8, wrapped.count - 1] {
+            var bad = wrapped
+            bad[index] ^= 1
+            #expect(throws: KeyWrapPadded.Failure.self) { try KeyWrapPadded.unwrap(bad, kek: kek) }
+        }
+        #expect(throws: KeyWrapPadded.Failure.self) { try KeyWrapPadded.unwrap(Array(wrapped.dropLast(8)), kek: kek) }
+        #expect(throws: KeyWrapPadded.Failure.self) { try KeyWrapPadded.unwrap([1, 2, 3], kek: kek) }
+        #expect(throws: KeyWrapPadded.Failure.self) { try KeyWrapPadded.unwrap(wrapped, kek: SymmetricKey(size: .bits192)) }
+        #expect(throws: KeyWrapPadded.Failure.self) { try KeyWrapPadded.wrap([], kek: kek) }
     }
 }

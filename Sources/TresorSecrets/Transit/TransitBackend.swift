@@ -10,7 +10,7 @@ struct TransitBackend: LogicalBackend {
     let paths: [PathSpec]
 
     init(system: SystemView) {
-        paths = Self.keyPaths(system) + Self.dataPaths(system) + Self.utilityPaths()
+        paths = Self.keyPaths(system) + Self.importPaths(system) + Self.dataPaths(system) + Self.utilityPaths()
     }
 
     /// Rotates keys whose `auto_rotate_period` has passed since their latest version was made.
