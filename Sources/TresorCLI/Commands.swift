@@ -5,7 +5,7 @@ public enum CLICommands {
     public static let all: [ParsableCommand.Type] = [
         StatusCommand.self, LoginCommand.self, ReadCommand.self, WriteCommand.self, ListCommand.self, DeleteCommand.self,
         KVCommand.self, PolicyCommand.self, TokenCommand.self, SecretsCommand.self, AuthCommand.self, LeaseCommand.self,
-        OperatorCommand.self, PathHelpCommand.self,
+        OperatorCommand.self, PathHelpCommand.self, TransitCommand.self,
     ]
 
     /// `audit enable|disable|list`; the binary adds `verify`, which reads files, not the API.
