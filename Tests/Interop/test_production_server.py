@@ -180,12 +180,15 @@ def test_static_seal_unseals_itself(workdir):
         server.stop()
 
 
-def test_transit_seal_against_openbao(workdir, openbao):
-    bao = openbao.client()
+@pytest.mark.parametrize("provider_name", ["openbao", "tresor"])
+def test_transit_seal(workdir, request, provider_name):
+    """Auto-unseal through the transit engine of another server: OpenBao's, or a second Tresor's."""
+    provider = request.getfixturevalue(provider_name)
+    bao = provider.client()
     if "transit/" not in bao.sys.list_mounted_secrets_engines()["data"]:
         bao.sys.enable_secrets_engine("transit")
     bao.secrets.transit.create_key(name="tresor-unseal")
-    seal = f'seal "transit" {{\n  address = "{openbao.addr}"\n  token = "{openbao.token}"\n  key_name = "tresor-unseal"\n  mount_path = "transit/"\n}}'
+    seal = f'seal "transit" {{\n  address = "{provider.addr}"\n  token = "{provider.token}"\n  key_name = "tresor-unseal"\n  mount_path = "transit/"\n}}'
     server = ProductionServer(workdir, seal=seal).start()
     try:
         out = server.bao("operator", "init", "-recovery-shares=1", "-recovery-threshold=1", "-format=json")

@@ -8,21 +8,23 @@ import TresorCore
 /// `config/keys` (`disable_upsert`).
 struct TransitBackend: LogicalBackend {
     let paths: [PathSpec]
+    private let now: @Sendable () -> Date
 
     init(system: SystemView) {
+        now = system.now
         paths = Self.keyPaths(system) + Self.importPaths(system) + Self.dataPaths(system) + Self.utilityPaths()
     }
 
     /// Rotates keys whose `auto_rotate_period` has passed since their latest version was made.
     func periodic(storage: StorageView, mount: MountEntry) async throws {
-        let now = Int64(Date().timeIntervalSince1970)
+        let seconds = Int64(now().timeIntervalSince1970)
         for name in try await storage.list("policy/") where !name.hasSuffix("/") {
             guard let policy = try await Self.load(storage, name), policy.autoRotatePeriod > 0,
                   !policy.imported || policy.allowImportedKeyRotation,
-                  let latest = policy.latest, now >= latest.creationTime + policy.autoRotatePeriod / 1_000_000_000 else { continue }
+                  let latest = policy.latest, seconds >= latest.creationTime + policy.autoRotatePeriod / 1_000_000_000 else { continue }
             await storage.lock("policy/" + name)
             guard var current = try await Self.load(storage, name), current.latestVersion == policy.latestVersion else { continue }
-            try current.rotate(now: Date())
+            try current.rotate(now: now())
             try await Self.save(storage, current)
         }
     }
@@ -82,13 +84,13 @@ extension TransitPolicy {
     static func create(name: String, type: TransitKeyType, derived: Bool, convergent: Bool, keySize: Int, now: Date) throws -> TransitPolicy {
         if convergent && !derived { throw TresorError.badRequest("convergent encryption requires derivation to be enabled") }
         if derived && !type.supportsDerivation {
-            throw TresorError.internalError("key derivation and convergent encryption not supported for keys of type \(type.name)")
+            throw TresorError.badRequest("key derivation and convergent encryption not supported for keys of type \(type.name)")
         }
         if convergent && type == .ed25519 { throw TresorError.badRequest("convergent encryption not supported for keys of type ed25519") }
         var size = 0
         if type == .hmac {
             guard keySize >= 32 && keySize <= 512 else {
-                throw TresorError.internalError("invalid key size for HMAC key, must be between 32 and 512 bytes")
+                throw TresorError.badRequest("invalid key size for HMAC key, must be between 32 and 512 bytes")
             }
             size = keySize
         } else if keySize != 0 {

@@ -20,11 +20,11 @@ extension TransitPolicy: JSONDocument {
 
     init(backup: String) throws(TresorError) {
         guard let bytes = Data(base64Encoded: backup.trimmingCharacters(in: .whitespacesAndNewlines)) else {
-            throw .internalError("illegal base64 data in backup")
+            throw .badRequest("illegal base64 data in backup")
         }
         let value: JSONValue
-        do { value = try GoJSON.parse(Array(bytes)) } catch { throw .internalError("invalid backup: \(error)") }
-        guard case .object(let o) = value, let policy = o["policy"] else { throw .internalError("invalid backup: no policy") }
+        do { value = try GoJSON.parse(Array(bytes)) } catch { throw .badRequest("invalid backup: \(error)") }
+        guard case .object(let o) = value, let policy = o["policy"] else { throw .badRequest("invalid backup: no policy") }
         try self.init(goJSON: policy, archive: o["archived_keys"])
     }
 }
