@@ -80,3 +80,23 @@ def test_names_and_sizes(tresor, keys):
     assert "latest version" in error(tresor.http("POST", f"{keys}/restore/x", json={"backup": b64(b"{\"policy\":{\"name\":\"x\",\"type\":0}}")}))
     assert "base64" in error(tresor.http("POST", f"{keys}/restore/x", json={"backup": "%%"}))
     assert "invalid key size" in error(tresor.http("POST", f"{keys}/keys/h", json={"type": "hmac", "key_size": 4}))
+
+
+def test_key_material_and_plaintext_never_reach_the_audit_log(tresor, keys, tmp_path):
+    log = tmp_path / "transit-audit.log"
+    client = tresor.client()
+    client.sys.enable_audit_device(device_type="file", path="transit-audit", options={"file_path": str(log)})
+    try:
+        secret = b64(b"the plaintext nobody may log")
+        tresor.http("POST", f"{keys}/keys/exp", json={"exportable": True, "allow_plaintext_backup": True})
+        made = tresor.http("POST", f"{keys}/encrypt/exp", json={"plaintext": secret}).json()["data"]["ciphertext"]
+        assert tresor.http("POST", f"{keys}/decrypt/exp", json={"ciphertext": made}).json()["data"]["plaintext"] == secret
+        key = tresor.http("GET", f"{keys}/export/encryption-key/exp/1").json()["data"]["keys"]["1"]
+        backup = tresor.http("GET", f"{keys}/backup/exp").json()["data"]["backup"]
+        data_key = tresor.http("POST", f"{keys}/datakey/plaintext/exp").json()["data"]["plaintext"]
+    finally:
+        client.sys.disable_audit_device(path="transit-audit")
+    text = log.read_text()
+    assert f"{keys}/decrypt/exp" in text, "the requests were audited"
+    for clear in (secret, key, backup[:40], data_key, made):
+        assert clear not in text

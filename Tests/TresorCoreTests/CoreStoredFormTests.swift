@@ -3,8 +3,9 @@ import Foundation
 import Testing
 @_spi(Server) @testable import TresorCore
 
-/// Mount tables, seal configuration, policies, the keyring and leases are mapped to JSON by
-/// hand. Each must read what synthesized Codable wrote before, and write what it reads.
+/// Leases and the keyring are mapped to JSON by hand (hot or defaulted records); mount tables,
+/// seal configuration and policies derive Codable. Each must read what synthesized Codable wrote
+/// before, and write what it reads.
 @Suite struct CoreStoredFormTests {
     private struct CodableMountConfig: Codable, Equatable {
         var defaultLeaseTTL, maxLeaseTTL: Int64
@@ -35,7 +36,7 @@ import Testing
         var irrevocable: Bool
     }
 
-    private static func roundTrip<Legacy: Codable, Document: JSONDocument>(_ legacy: Legacy, as document: Document.Type) throws -> (Document, Legacy) {
+    private static func roundTrip<Legacy: Codable, Document: Codable & Sendable>(_ legacy: Legacy, as document: Document.Type) throws -> (Document, Legacy) {
         let read = try JSONValue.decodeStored(Document.self, from: Array(JSONEncoder().encode(legacy)))
         let back = try JSONDecoder().decode(Legacy.self, from: Data(JSONValue.encodeStored(read)))
         return (read, back)
@@ -89,11 +90,14 @@ import Testing
     }
 
     @Test func corruptRecordsAreInternalErrors() {
-        for (type, json) in [(SealConfig.self as any JSONDocument.Type, #"{"type":"shamir","secretShares":"5","secretThreshold":3}"#),
-                             ([MountEntry].self, #"{"path":"x"}"#),
-                             ([MountEntry].self, #"[{"path":"x"}]"#),
-                             (LeaseEntry.self, #"{"leaseID":1}"#)] {
-            #expect(throws: TresorError.self) { _ = try type.init(storedJSON: JSONValue.parse(Array(json.utf8))) }
+        let corrupt: [(String, [UInt8]) throws -> Void] = [
+            { _ = try JSONValue.decodeStored(SealConfig.self, from: Array($0.utf8) + $1) },
+            { _ = try JSONValue.decodeStored([MountEntry].self, from: Array($0.utf8) + $1) },
+            { _ = try JSONValue.decodeStored(LeaseEntry.self, from: Array($0.utf8) + $1) },
+        ]
+        for (decode, json) in [(corrupt[0], #"{"type":"shamir","secretShares":"5","secretThreshold":3}"#),
+                               (corrupt[1], #"{"path":"x"}"#), (corrupt[1], #"[{"path":"x"}]"#), (corrupt[2], #"{"leaseID":1}"#)] {
+            #expect(throws: TresorError.self) { try decode(json, []) }
         }
         // A term that does not fit its type is corruption too, not a trap.
         #expect(throws: TresorError.self) {

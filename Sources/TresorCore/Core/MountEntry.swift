@@ -1,6 +1,6 @@
 import Foundation
 
-public struct MountConfig: JSONDocument, Equatable {
+public struct MountConfig: Codable, Sendable, Equatable {
     public var defaultLeaseTTL: Int64 = 0
     public var maxLeaseTTL: Int64 = 0
     public var forceNoCache = false
@@ -15,7 +15,7 @@ public struct MountConfig: JSONDocument, Equatable {
 }
 
 /// One row of the mount table (secrets engines) or the auth table (auth methods).
-public struct MountEntry: JSONDocument, Equatable {
+public struct MountEntry: Codable, Sendable, Equatable {
     public var path: String
     public var type: String
     public var description: String
@@ -85,73 +85,6 @@ public struct MountEntry: JSONDocument, Equatable {
     }
 
     public static let builtinVersion = "v\(TresorVersion.current)+builtin.tresor"
-}
-
-// The mount and auth tables are read and written at every unseal and mount change; stored with
-// the member names synthesized Codable gave them.
-extension MountConfig {
-    public init(storedJSON: JSONValue) throws {
-        let stored = try StoredObject(storedJSON, of: Self.self)
-        defaultLeaseTTL = try stored.int64("defaultLeaseTTL")
-        maxLeaseTTL = try stored.int64("maxLeaseTTL")
-        forceNoCache = try stored.bool("forceNoCache")
-        listingVisibility = try stored.string("listingVisibility")
-        auditNonHMACRequestKeys = try stored.strings("auditNonHMACRequestKeys")
-        auditNonHMACResponseKeys = try stored.strings("auditNonHMACResponseKeys")
-        passthroughRequestHeaders = try stored.strings("passthroughRequestHeaders")
-        allowedResponseHeaders = try stored.strings("allowedResponseHeaders")
-        tokenType = try stored.string("tokenType")
-    }
-
-    public var storedJSON: JSONValue {
-        [
-            "defaultLeaseTTL": .int(defaultLeaseTTL),
-            "maxLeaseTTL": .int(maxLeaseTTL),
-            "forceNoCache": .bool(forceNoCache),
-            "listingVisibility": .string(listingVisibility),
-            "auditNonHMACRequestKeys": JSONValue(auditNonHMACRequestKeys),
-            "auditNonHMACResponseKeys": JSONValue(auditNonHMACResponseKeys),
-            "passthroughRequestHeaders": JSONValue(passthroughRequestHeaders),
-            "allowedResponseHeaders": JSONValue(allowedResponseHeaders),
-            "tokenType": .string(tokenType),
-        ]
-    }
-}
-
-extension MountEntry {
-    public init(storedJSON: JSONValue) throws {
-        let stored = try StoredObject(storedJSON, of: Self.self)
-        path = try stored.string("path")
-        type = try stored.string("type")
-        description = try stored.string("description")
-        uuid = try stored.string("uuid")
-        accessor = try stored.string("accessor")
-        config = try stored.document("config")
-        options = try stored.stringMap("options")
-        local = try stored.bool("local")
-        sealWrap = try stored.bool("sealWrap")
-        externalEntropyAccess = try stored.bool("externalEntropyAccess")
-        guard let kind = BackendKind(rawValue: try stored.string("kind")) else {
-            throw TresorError.internalError("stored MountEntry is corrupt: bad kind")
-        }
-        self.kind = kind
-    }
-
-    public var storedJSON: JSONValue {
-        [
-            "path": .string(path),
-            "type": .string(type),
-            "description": .string(description),
-            "uuid": .string(uuid),
-            "accessor": .string(accessor),
-            "config": config.storedJSON,
-            "options": JSONValue(options),
-            "local": .bool(local),
-            "sealWrap": .bool(sealWrap),
-            "externalEntropyAccess": .bool(externalEntropyAccess),
-            "kind": .string(kind.rawValue),
-        ]
-    }
 }
 
 public enum TresorVersion {

@@ -5,7 +5,7 @@ import Foundation
 /// removed in the request's own commit. If the request ends in an error instead, the core hands
 /// the record back to the backend's `rollback`; if the server dies first, the periodic sweep
 /// does, after the restart. So an error answer means no effect, outside Tresor too.
-struct RollbackEntry: JSONDocument, Equatable {
+struct RollbackEntry: Codable, Sendable, Equatable {
     static let prefix = "sys/rollback/"
 
     var id: String
@@ -23,20 +23,6 @@ struct RollbackEntry: JSONDocument, Equatable {
         self.data = data
         self.boot = boot
         self.time = time
-    }
-
-    init(storedJSON: JSONValue) throws {
-        let stored = try StoredObject(storedJSON, of: Self.self)
-        id = try stored.string("id")
-        mountAccessor = try stored.string("mountAccessor")
-        data = try stored.stringMap("data")
-        boot = try stored.string("boot")
-        time = try stored.date("time")
-    }
-
-    var storedJSON: JSONValue {
-        ["id": .string(id), "mountAccessor": .string(mountAccessor), "data": JSONValue(data), "boot": .string(boot),
-         "time": time.storedJSON]
     }
 }
 

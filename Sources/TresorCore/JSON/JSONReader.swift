@@ -31,7 +31,12 @@ extension JSONValue {
             do { json = try parse(bytes) } catch { throw TresorError.internalError("stored \(T.self) is not JSON: \(error)") }
             if let value = try document.init(storedJSON: json) as? T { return value }
         }
-        return try JSONDecoder().decode(T.self, from: Data(bytes))
+        do {
+            return try JSONDecoder().decode(T.self, from: Data(bytes))
+        } catch {
+            // Storage holds only what Tresor wrote: a record that does not decode is corrupt.
+            throw TresorError.internalError("stored \(T.self) is corrupt: \(error)")
+        }
     }
 
     public static func encodeStored<T: Encodable>(_ value: T) throws -> [UInt8] {

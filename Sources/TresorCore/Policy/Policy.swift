@@ -34,26 +34,11 @@ public struct Policy: Sendable {
 }
 
 /// A policy as stored: its text plus bookkeeping.
-struct StoredPolicy: JSONDocument {
+struct StoredPolicy: Codable, Sendable {
     var name: String
     var text: String
     var version: Int64
     var modified: Date
-}
-
-extension StoredPolicy {
-    /// Member names as synthesized Codable wrote them; `modified` in seconds since 2001.
-    init(storedJSON: JSONValue) throws {
-        let stored = try StoredObject(storedJSON, of: Self.self)
-        name = try stored.string("name")
-        text = try stored.string("text")
-        version = try stored.int64("version")
-        modified = try stored.date("modified")
-    }
-
-    var storedJSON: JSONValue {
-        ["name": .string(name), "text": .string(text), "version": .int(version), "modified": modified.storedJSON]
-    }
 }
 
 /// Turns policy text (HCL or JSON) into a `Policy`, with errors that say where and why.

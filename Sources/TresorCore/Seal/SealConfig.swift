@@ -1,6 +1,6 @@
 /// How the root key is protected. Stored in plaintext (it holds no secret) so a sealed server
 /// can report its seal status.
-public struct SealConfig: JSONDocument, Equatable {
+public struct SealConfig: Codable, Sendable, Equatable {
     public var type: String
     public var secretShares: Int
     public var secretThreshold: Int
@@ -9,18 +9,6 @@ public struct SealConfig: JSONDocument, Equatable {
         self.type = type
         self.secretShares = secretShares
         self.secretThreshold = secretThreshold
-    }
-
-    /// Member names as synthesized Codable wrote them.
-    public init(storedJSON: JSONValue) throws {
-        let stored = try StoredObject(storedJSON, of: Self.self)
-        type = try stored.string("type")
-        secretShares = try stored.integer("secretShares")
-        secretThreshold = try stored.integer("secretThreshold")
-    }
-
-    public var storedJSON: JSONValue {
-        ["type": .string(type), "secretShares": .int(Int64(secretShares)), "secretThreshold": .int(Int64(secretThreshold))]
     }
 }
 

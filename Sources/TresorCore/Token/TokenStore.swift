@@ -95,7 +95,7 @@ import Synchronization
         return try await lookup(hash: index.tokenHash, storage: storage)
     }
 
-    struct AccessorIndex: JSONDocument {
+    struct AccessorIndex: Codable, Sendable {
         var accessor: String
         var tokenHash: String
 
@@ -103,14 +103,6 @@ import Synchronization
             self.accessor = accessor
             self.tokenHash = tokenHash
         }
-
-        init(storedJSON: JSONValue) throws {
-            let stored = try StoredObject(storedJSON, of: Self.self)
-            accessor = try stored.string("accessor")
-            tokenHash = try stored.string("tokenHash")
-        }
-
-        var storedJSON: JSONValue { ["accessor": .string(accessor), "tokenHash": .string(tokenHash)] }
     }
 
     public func listAccessors(storage: Storage) async throws -> [String] {
