@@ -239,6 +239,10 @@ private struct JSONScanner {
     mutating func string() throws(JSONParseError) -> String {
         index += 1
         let start = index
+        index = WordScan.cleanPrefix(UnsafeRawBufferPointer(bytes), from: index) { word in
+            !(WordScan.hasByte(0x22, in: word) || WordScan.hasByte(0x5C, in: word) || WordScan.hasByte(below: 0x20, in: word)
+                || WordScan.hasNonASCII(word))
+        }
         while index < bytes.count {
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {

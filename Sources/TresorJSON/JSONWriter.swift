@@ -46,8 +46,19 @@ public enum JSONWriter {
         out.append(UInt8(ascii: "\""))
         var s = s
         s.withUTF8 { bytes in
-            // Most strings need no escaping at all: copy them in one go.
-            if !bytes.contains(where: needsEscape) {
+            // Most strings need no escaping at all: copy them in one go. The scan is a plain
+            // loop over a bit mask; it runs over every byte of every string answered (batches of
+            // base64 ciphertexts make that megabytes).
+            let words = WordScan.cleanPrefix(UnsafeRawBufferPointer(bytes), from: 0) { word in
+                !(WordScan.hasByte(below: 0x20, in: word) || WordScan.hasByte(0x22, in: word) || WordScan.hasByte(0x5C, in: word)
+                    || WordScan.hasByte(0x3C, in: word) || WordScan.hasByte(0x3E, in: word) || WordScan.hasByte(0x26, in: word))
+            }
+            var clean = true
+            for byte in bytes[words...] where needsEscape(byte) {
+                clean = false
+                break
+            }
+            if clean {
                 out.append(contentsOf: bytes)
                 return
             }
@@ -75,8 +86,11 @@ public enum JSONWriter {
         out.append(UInt8(ascii: "\""))
     }
 
+    @inline(__always)
     private static func needsEscape(_ byte: UInt8) -> Bool {
-        byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte == UInt8(ascii: "<")
-            || byte == UInt8(ascii: ">") || byte == UInt8(ascii: "&")
+        // One bit per byte below 0x40 that needs escaping: control characters (bits 0-31),
+        // `"` (34), `&` (38), `<` (60) and `>` (62).
+        let lowEscapes: UInt64 = 0x5000_0044_FFFF_FFFF
+        return byte < 0x40 ? (lowEscapes >> UInt64(byte)) & 1 == 1 : byte == UInt8(ascii: "\\")
     }
 }

@@ -152,3 +152,20 @@ private extension JSONValue {
         }
     }
 }
+
+/// Strings long enough for the word-at-a-time scans, with the special byte at every offset.
+@Suite struct JSONWordScanTests {
+    @Test func everySpecialByteIsFoundAtEveryOffset() throws {
+        for special in ["\"", "\\", "\n", "\u{1}", "<", ">", "&", "é"] {
+            for offset in 0..<20 {
+                let text = String(repeating: "a", count: offset) + special + String(repeating: "b", count: 19 - offset)
+                let written = JSONWriter.encode(.string(text))
+                #expect(try JSONValue.parse(written) == .string(text), "\(special) at \(offset)")
+                if special != "é" { #expect(written.count > text.utf8.count + 2, "escaped \(special) at \(offset)") }
+            }
+        }
+        let plain = String(repeating: "abcdefgh+/=", count: 50)
+        #expect(JSONWriter.encode(.string(plain)) == Array("\"\(plain)\"".utf8))
+        #expect(throws: JSONParseError.self) { try JSONValue.parse(Array("\"abcdefghijklmnop\u{1}qrstuvw\"".utf8)) }
+    }
+}

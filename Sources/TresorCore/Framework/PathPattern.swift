@@ -12,6 +12,9 @@ public struct PathPattern: Sendable, Hashable, CustomStringConvertible {
 
     let pieces: [Piece]
     public let description: String
+    /// The literal the pattern starts with, as bytes: most patterns of a backend fail on it, and
+    /// a byte comparison says so before any capture is made (routing tries them in order).
+    private let leading: [UInt8]
 
     public init(_ pattern: String) {
         description = pattern
@@ -40,6 +43,7 @@ public struct PathPattern: Sendable, Hashable, CustomStringConvertible {
         }
         if !literal.isEmpty { pieces.append(.literal(literal)) }
         self.pieces = pieces
+        if case .literal(let text)? = pieces.first { leading = Array(text.utf8) } else { leading = [] }
     }
 
     /// The path this pattern matches with these captures: the inverse of `match`.
@@ -56,6 +60,7 @@ public struct PathPattern: Sendable, Hashable, CustomStringConvertible {
 
     /// The captured values when `path` matches, else nil.
     public func match(_ path: String) -> [String: String]? {
+        guard path.utf8.starts(with: leading) else { return nil }
         var captures: [String: String] = [:]
         return matchFrom(0, Substring(path), &captures) ? captures : nil
     }

@@ -39,17 +39,13 @@ extension TransitBackend {
         if algorithm == "none" { throw TresorError.badRequest("algorithm cannot be none") }
         let hash = try TransitHash.named(algorithm)
         let policy = try await requireKey(ctx)
-        var version = Int(try fields.int("key_version"))
-        if version < 0 { throw TresorError.badRequest("key version does not exist (cannot be negative)") }
-        if version > policy.latestVersion { throw TresorError.badRequest("key version does not exist; latest key version is \(policy.latestVersion)") }
-        if version == 0 { version = policy.latestVersion }
-        if policy.minEncryptionVersion > 0 && version < policy.minEncryptionVersion {
-            throw TresorError.badRequest("cannot generate HMAC: version is too old (disallowed by policy)")
-        }
-        guard let entry = policy.versions[version] else { throw TresorError.badRequest("no such key version") }
+        let (version, entry) = try policy.outputVersion(
+            Int(try fields.int("key_version")), negative: "key version does not exist (cannot be negative)",
+            tooNew: "key version does not exist; latest key version is \(policy.latestVersion)",
+            tooOld: "cannot generate HMAC: version is too old (disallowed by policy)")
         let key = try TransitData.hmacKey(policy, entry)
         let (items, batch) = try items(fields, single: ["input"])
-        return try run(items, batch: batch, failStatus: false, fields: fields) { item in
+        return try await run(items, batch: batch, failStatus: false, fields: fields) { item in
             guard let input = item.string("input") else { throw TresorError.badRequest("missing input for HMAC") }
             guard let bytes = Data(base64Encoded: input) else {
                 throw TresorError.badRequest("unable to decode input as base64: illegal base64 data at input byte 0")
@@ -102,16 +98,12 @@ extension TransitBackend {
         let policy = try await requireKey(ctx, message: "signing key not found")
         guard policy.type.supportsSigning else { throw TresorError.badRequest("key type \(policy.type.name) does not support signing") }
         let options = try signingOptions(ctx, fields, policy)
-        var version = Int(try fields.int("key_version"))
-        if version < 0 { throw TresorError.badRequest("requested version for signing is negative") }
-        if version > policy.latestVersion { throw TresorError.internalError("requested version for signing is higher than the latest key version") }
-        if version == 0 { version = policy.latestVersion }
-        if policy.minEncryptionVersion > 0 && version < policy.minEncryptionVersion {
-            throw TresorError.badRequest("requested version for signing is less than the minimum encryption key version")
-        }
-        guard let entry = policy.versions[version] else { throw TresorError.badRequest("no such key version") }
+        let (version, entry) = try policy.outputVersion(
+            Int(try fields.int("key_version")), negative: "requested version for signing is negative",
+            tooNew: "requested version for signing is higher than the latest key version",
+            tooOld: "requested version for signing is less than the minimum encryption key version")
         let (items, batch) = try items(fields, single: ["input", "context"])
-        return try run(items, batch: batch, failStatus: false, fields: fields, { item in
+        return try await run(items, batch: batch, failStatus: false, fields: fields, { item in
             guard let text = item.string("input") else {
                 if batch { throw TresorError.badRequest("missing input") }
                 return try signOne(policy, entry, version, [], item, options, batch: batch)
@@ -150,7 +142,7 @@ extension TransitBackend {
         let policy = try await requireKey(ctx, message: "signature verification key not found")
         guard policy.type.supportsSigning else { throw TresorError.badRequest("key type \(policy.type.name) does not support verification") }
         let options = try signingOptions(ctx, fields, policy)
-        return try run(items, batch: batch, failStatus: false, fields: fields, { item in
+        return try await run(items, batch: batch, failStatus: false, fields: fields, { item in
             let input = try TransitData.decode(item.string("input"))
             let (version, payload) = try TransitData.parseVersioned(item.string("signature") ?? "", what: "signature")
             if version > policy.latestVersion { throw TresorError.badRequest("invalid signature: version is too new") }
@@ -172,7 +164,7 @@ extension TransitBackend {
         if algorithm == "none" { throw TresorError.badRequest("algorithm cannot be none") }
         guard let hash = TransitHash(rawValue: algorithm) else { throw TresorError.badRequest("invalid hash algorithm \"\(algorithm)\"") }
         let policy = try await requireKey(ctx)
-        return try run(items, batch: batch, failStatus: false, fields: fields) { item in
+        return try await run(items, batch: batch, failStatus: false, fields: fields) { item in
             let input = try TransitData.decode(item.string("input"))
             let presented = item.string("hmac") ?? ""
             guard presented.hasPrefix("vault:v") else { throw TresorError.badRequest("invalid HMAC to verify: no prefix") }

@@ -112,6 +112,17 @@ extension TransitPolicy {
         imported = false
     }
 
+    /// The version an operation that produces output (encrypt, sign, HMAC) uses: 0 means the
+    /// latest; none below `min_encryption_version`.
+    func outputVersion(_ requested: Int, negative: String, tooNew: String, tooOld: String) throws(TresorError) -> (Int, TransitKeyVersion) {
+        if requested < 0 { throw .badRequest(negative) }
+        if requested > latestVersion { throw .badRequest(tooNew) }
+        let version = requested == 0 ? latestVersion : requested
+        if version < minEncryptionVersion { throw .badRequest(tooOld) }
+        guard let entry = versions[version] else { throw .badRequest("no such key version") }
+        return (version, entry)
+    }
+
     /// The body of a key read (and of create, config, rotate and trim).
     func readData(context: [UInt8]?) throws -> [String: JSONValue] {
         var data: [String: JSONValue] = [

@@ -26,11 +26,7 @@ enum TransitCrypto {
             entry.publicKey = Data(key.publicKey.rawRepresentation).base64EncodedString()
         case .ecdsaP256, .ecdsaP384, .ecdsaP521:
             let (d, xy, pem) = try ECKeys.generate(type)
-            let half = xy.count / 2
-            entry.ecD = Array(d.drop { $0 == 0 })
-            entry.ecX = Array(xy[..<half].drop { $0 == 0 })
-            entry.ecY = Array(xy[half...].drop { $0 == 0 })
-            entry.publicKey = pem + "\n"
+            entry.setECDSA(d: d, xy: xy, pem: pem)
         case .rsa2048, .rsa3072, .rsa4096:
             let components = try RSAKeys.generate(bits: type.rsaBits)
             entry.rsaKey = components
@@ -52,6 +48,26 @@ enum TransitCrypto {
     }
 
     static let nonceSize = 12
+
+    /// Random nonces drawn from one read of the random source per few hundred: a batch of a
+    /// thousand encryptions would otherwise make a thousand getrandom calls. Each nonce is still
+    /// 96 fresh random bits. Used by one request at a time.
+    final class Nonces {
+        private var pool: [UInt8] = []
+        private var offset = 0
+        private let batch: Int
+
+        init(expected: Int) { batch = min(max(expected, 1), 256) * TransitCrypto.nonceSize }
+
+        func next() -> [UInt8] {
+            if offset + TransitCrypto.nonceSize > pool.count {
+                pool = TransitCrypto.randomBytes(batch)
+                offset = 0
+            }
+            defer { offset += TransitCrypto.nonceSize }
+            return Array(pool[offset..<offset + TransitCrypto.nonceSize])
+        }
+    }
 
     /// `nonce ‖ ciphertext ‖ tag`, Vault's layout for AES-GCM and ChaCha20-Poly1305.
     static func seal(_ type: TransitKeyType, key: [UInt8], nonce: [UInt8]?, plaintext: [UInt8], associatedData: [UInt8]) throws -> [UInt8] {

@@ -1,5 +1,6 @@
 import Crypto
 import CryptoExtras
+import ExtrasBase64
 import Foundation
 import TresorCore
 
@@ -8,11 +9,14 @@ import TresorCore
 enum TransitData {
     static let missingContext = TresorError.badRequest("missing 'context' for key derivation; the key was created using a derived key, which means additional, per-request information must be included in order to perform operations with the key")
 
+    /// Standard base64 with padding, strictly (as Go's decoder reads it); swift-extras-base64,
+    /// because a batch decodes and encodes megabytes of it.
     static func decode(_ text: String?) throws(TresorError) -> [UInt8] {
         guard let text, !text.isEmpty else { return [] }
-        guard let data = Data(base64Encoded: text) else { throw .badRequest("illegal base64 data at input byte 0") }
-        return [UInt8](data)
+        do { return try Base64.decode(string: text) } catch { throw .badRequest("illegal base64 data at input byte 0") }
     }
+
+    static func encode(_ bytes: [UInt8]) -> String { Base64.encodeToString(bytes: bytes) }
 
     /// `vault:v<N>:<payload>` → (N, payload).
     static func parseVersioned(_ text: String, what: String) throws(TresorError) -> (Int, String) {
@@ -33,23 +37,15 @@ enum TransitData {
         return Array(TransitCrypto.counterKDF(key, context: context).prefix(policy.type.symmetricKeySize))
     }
 
-    static func encryptionVersion(_ policy: TransitPolicy, _ requested: Int) throws(TresorError) -> Int {
-        if requested < 0 { throw .badRequest("requested version for encryption is negative") }
-        if requested > policy.latestVersion { throw .badRequest("requested version for encryption is higher than the latest key version") }
-        let version = requested == 0 ? policy.latestVersion : requested
-        if version < policy.minEncryptionVersion {
-            throw .badRequest("requested version for encryption is less than the minimum encryption key version")
-        }
-        return version
-    }
-
     static func encrypt(_ policy: TransitPolicy, plaintext: [UInt8], context: [UInt8], version requested: Int,
-                        associatedData: [UInt8]) throws -> (String, Int) {
+                        associatedData: [UInt8], nonces: TransitCrypto.Nonces? = nil) throws -> (String, Int) {
         guard policy.type.supportsEncryption else {
             throw TresorError.badRequest("message encryption not supported for key type \(policy.type.name)")
         }
-        let version = try encryptionVersion(policy, requested)
-        guard let entry = policy.versions[version] else { throw TresorError.badRequest("no such key version") }
+        let (version, entry) = try policy.outputVersion(
+            requested, negative: "requested version for encryption is negative",
+            tooNew: "requested version for encryption is higher than the latest key version",
+            tooOld: "requested version for encryption is less than the minimum encryption key version")
         let raw: [UInt8]
         if policy.type.isRSA {
             guard associatedData.isEmpty else {
@@ -68,9 +64,9 @@ enum TransitData {
             raw = try TransitCrypto.seal(policy.type, key: Array(derived[..<size]), nonce: nonce, plaintext: plaintext, associatedData: associatedData)
         } else {
             let key = try symmetricKey(policy, entry, context: context)
-            raw = try TransitCrypto.seal(policy.type, key: key, nonce: nil, plaintext: plaintext, associatedData: associatedData)
+            raw = try TransitCrypto.seal(policy.type, key: key, nonce: nonces?.next(), plaintext: plaintext, associatedData: associatedData)
         }
-        return ("vault:v\(version):" + Data(raw).base64EncodedString(), version)
+        return ("vault:v\(version):" + encode(raw), version)
     }
 
     static func decrypt(_ policy: TransitPolicy, ciphertext: String, context: [UInt8], associatedData: [UInt8]) throws -> [UInt8] {
@@ -83,7 +79,7 @@ enum TransitData {
         if version < policy.minDecryptionVersion {
             throw TresorError.badRequest("ciphertext or signature version is disallowed by policy (too old)")
         }
-        guard let data = Data(base64Encoded: payload) else { throw TresorError.badRequest("invalid ciphertext: could not decode base64") }
+        guard let data = try? Base64.decode(string: payload) else { throw TresorError.badRequest("invalid ciphertext: could not decode base64") }
         guard let entry = policy.versions[version] else { throw TresorError.badRequest("no such key version") }
         if policy.type.isRSA {
             guard associatedData.isEmpty else {
@@ -94,13 +90,13 @@ enum TransitData {
             }
             let key = try _RSA.Encryption.PrivateKey(n: components.n, e: components.e, d: components.d, p: components.p, q: components.q)
             do {
-                return Array(try key.decrypt(data, padding: .PKCS1_OAEP_SHA256))
+                return Array(try key.decrypt(Data(data), padding: .PKCS1_OAEP_SHA256))
             } catch {
                 throw TresorError.badRequest("failed to RSA decrypt the ciphertext: decryption error")
             }
         }
         let key = try symmetricKey(policy, entry, context: context)
-        return try TransitCrypto.open(policy.type, key: key, raw: [UInt8](data), associatedData: associatedData)
+        return try TransitCrypto.open(policy.type, key: key, raw: data, associatedData: associatedData)
     }
 
     static func hmacKey(_ policy: TransitPolicy, _ entry: TransitKeyVersion) throws(TresorError) -> [UInt8] {

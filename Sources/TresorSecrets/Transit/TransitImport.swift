@@ -27,11 +27,7 @@ enum TransitImport {
             entry.publicKey = Data(key.publicKey.rawRepresentation).base64EncodedString()
         case .ecdsaP256, .ecdsaP384, .ecdsaP521:
             let (d, xy, pem) = try ecdsa(material, type)
-            let half = xy.count / 2
-            entry.ecD = Array(d.drop { $0 == 0 })
-            entry.ecX = Array(xy[..<half].drop { $0 == 0 })
-            entry.ecY = Array(xy[half...].drop { $0 == 0 })
-            entry.publicKey = pem + "\n"
+            entry.setECDSA(d: d, xy: xy, pem: pem)
         case .rsa2048, .rsa3072, .rsa4096:
             guard let key = try? _RSA.Signing.PrivateKey(derRepresentation: material) else {
                 throw TresorError.badRequest("error importing key: failed to parse PKCS8 RSA key")
@@ -81,10 +77,7 @@ enum TransitImport {
                 guard let key = try? P521.Signing.PublicKey(pemRepresentation: pem) else { throw invalid }
                 (xy, canonical) = (Array(key.rawRepresentation), key.pemRepresentation)
             }
-            let half = xy.count / 2
-            entry.ecX = Array(xy[..<half].drop { $0 == 0 })
-            entry.ecY = Array(xy[half...].drop { $0 == 0 })
-            entry.publicKey = canonical + "\n"
+            entry.setECDSA(d: nil, xy: xy, pem: canonical)
         case .rsa2048, .rsa3072, .rsa4096:
             guard let key = try? _RSA.Signing.PublicKey(pemRepresentation: pem), key.keySizeInBits == type.rsaBits else { throw invalid }
             let primitives = try key.getKeyPrimitives()

@@ -37,6 +37,16 @@ struct TransitKeyVersion: Sendable, Equatable {
                                                convergentVersion: 0, creationTime: 0)
 
     var hasPrivateKey: Bool { key != nil || ecD != nil || rsaKey != nil }
+
+    /// An ECDSA key as Go stores it: big-endian magnitudes without leading zeros, and the PEM
+    /// public key with its trailing newline.
+    mutating func setECDSA(d: [UInt8]?, xy: [UInt8], pem: String) {
+        let half = xy.count / 2
+        ecD = d.map { Array($0.drop { $0 == 0 }) }
+        ecX = Array(xy[..<half].drop { $0 == 0 })
+        ecY = Array(xy[half...].drop { $0 == 0 })
+        publicKey = pem + "\n"
+    }
 }
 
 struct TransitTimedVersion: Sendable, Equatable {
