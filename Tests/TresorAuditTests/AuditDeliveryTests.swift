@@ -72,4 +72,35 @@ import TresorAudit
         // Concurrent requests share writes rather than taking turns one line at a time.
         #expect(device.batches.withLock { $0 } < 300)
     }
+
+    /// Fails the writes it is told to, then recovers.
+    final class FlakyDevice: AuditDevice {
+        let failures = Mutex(0)
+        let lines = Mutex<[[UInt8]]>([])
+        func write(_ lines: [[UInt8]]) async throws {
+            let fail = failures.withLock { count -> Bool in
+                defer { count = max(0, count - 1) }
+                return count > 0
+            }
+            if fail { throw AuditError("disk full") }
+            self.lines.withLock { $0 += lines }
+        }
+    }
+
+    /// The request entry is queued without waiting; its response entry must not count as
+    /// recorded when the request entry was lost, even if the device recovered in between.
+    @Test func aResponseWithoutItsRequestEntryFailsClosed() async throws {
+        let device = FlakyDevice()
+        let broker = AuditBroker()
+        broker.install(AuditBroker.Active(config: AuditDeviceConfig(path: "flaky/", type: "file"), device: device, salt: [1]))
+        let request = LogicalRequest(operation: .read, path: "secret/data/x", data: [:], clientToken: "")
+        device.failures.withLock { $0 = 1 }
+        let lost = broker.enqueue(AuditEvent(kind: .request, request: request, operation: .read, mount: nil, token: nil))
+        #expect(await broker.log(AuditEvent(kind: .response, request: request, operation: .read, mount: nil, token: nil), after: lost) == false)
+        let kept = broker.enqueue(AuditEvent(kind: .request, request: request, operation: .read, mount: nil, token: nil))
+        #expect(await broker.log(AuditEvent(kind: .response, request: request, operation: .read, mount: nil, token: nil), after: kept))
+        // The chain holds across the lost line: the device got the second pair, linked.
+        let report = AuditChain.verify(Array(device.lines.withLock { $0 }.map { $0 + [0x0a] }.joined()))
+        #expect(report.lines >= 2 && report.brokenAt == nil)
+    }
 }

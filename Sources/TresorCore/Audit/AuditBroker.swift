@@ -7,6 +7,11 @@ import Synchronization
 ///
 /// Every line a device writes carries `prev_hash`, the SHA-256 of the line before it, so an
 /// edit, removal or insertion breaks the chain where it happened (`tresor audit verify`).
+/// Where a queued entry stands in each device's order.
+@_spi(Server) public struct AuditTicket: Sendable {
+    let sequences: [String: UInt64]
+}
+
 @_spi(Server) public final class AuditBroker: Sendable {
     final class Active: Sendable {
         let config: AuditDeviceConfig
@@ -51,25 +56,43 @@ import Synchronization
         /// Either way it returns that write's outcome, so a lost line fails its request. Devices
         /// do their blocking work off the event loops, so a slow disk or peer parks requests
         /// rather than a loop.
-        func record(_ event: AuditEvent) async -> Bool {
+        func record(_ event: AuditEvent, after earlier: UInt64? = nil) async -> Bool {
+            let (sequence, leads) = queueLine(event)
+            var written: Bool
+            if leads {
+                await writePending()
+                written = queue.withLock { $0.outcome(of: sequence) } ?? false
+            } else {
+                written = await withCheckedContinuation { continuation in
+                    let known = queue.withLock { queue -> Bool? in
+                        if let outcome = queue.outcome(of: sequence) { return outcome }
+                        queue.waiters[sequence] = continuation
+                        return nil
+                    }
+                    if let known { continuation.resume(returning: known) }
+                }
+            }
+            // Lines settle in order, so the earlier entry's outcome is known by now.
+            if written, let earlier { written = queue.withLock { $0.outcome(of: earlier) } ?? false }
+            return written
+        }
+
+        /// Queues the entry without waiting for it; a writer takes it with the next batch. The
+        /// request's own entry goes this way: the response entry, written after it, is awaited
+        /// and fails unless this one was written too, and nothing commits before that.
+        func enqueue(_ event: AuditEvent) -> UInt64 {
+            let (sequence, leads) = queueLine(event)
+            if leads { Task { await self.writePending() } }
+            return sequence
+        }
+
+        private func queueLine(_ event: AuditEvent) -> (UInt64, Bool) {
             let body = JSONWriter.encode(.object(format.entry(event)))
-            let (sequence, leads) = queue.withLock { queue -> (UInt64, Bool) in
+            return queue.withLock { queue -> (UInt64, Bool) in
                 queue.pending.append(body)
                 queue.queued += 1
                 defer { queue.writing = true }
                 return (queue.queued, !queue.writing)
-            }
-            if leads {
-                await writePending()
-                return queue.withLock { $0.outcome(of: sequence) } ?? false
-            }
-            return await withCheckedContinuation { continuation in
-                let known = queue.withLock { queue -> Bool? in
-                    if let outcome = queue.outcome(of: sequence) { return outcome }
-                    queue.waiters[sequence] = continuation
-                    return nil
-                }
-                if let known { continuation.resume(returning: known) }
             }
         }
 
@@ -159,15 +182,28 @@ import Synchronization
 
     func device(at path: String) -> Active? { active.withLock { $0[path] } }
 
-    /// Writes the event to every device concurrently. True when at least one recorded it, or
-    /// when auditing is off.
-    public func log(_ event: AuditEvent) async -> Bool {
+    /// Queues the event on every device without waiting: for a request's own entry, which
+    /// `log(_:after:)` then holds its response entry to.
+    public func enqueue(_ event: AuditEvent) -> AuditTicket {
+        let devices = active.withLock { Array($0.values) }
+        return AuditTicket(sequences: Dictionary(uniqueKeysWithValues: devices.map { ($0.config.path, $0.enqueue(event)) }))
+    }
+
+    /// Writes the event to every device concurrently. True when at least one recorded it (and,
+    /// with a ticket, recorded the ticket's entry too), or when auditing is off.
+    public func log(_ event: AuditEvent, after ticket: AuditTicket? = nil) async -> Bool {
         let devices = active.withLock { Array($0.values) }
         if devices.isEmpty { return true }
+        @Sendable func record(_ device: Active) async -> Bool {
+            guard let ticket else { return await device.record(event) }
+            // A device enabled after the request entry was queued never got it.
+            guard let earlier = ticket.sequences[device.config.path] else { return false }
+            return await device.record(event, after: earlier)
+        }
         // One device, the common case, needs no child task.
-        if devices.count == 1 { return await devices[0].record(event) }
+        if devices.count == 1 { return await record(devices[0]) }
         return await withTaskGroup(of: Bool.self) { group in
-            for device in devices { group.addTask { await device.record(event) } }
+            for device in devices { group.addTask { await record(device) } }
             var any = false
             for await ok in group where ok { any = true }
             return any

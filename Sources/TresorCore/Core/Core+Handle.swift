@@ -126,10 +126,10 @@ extension Core {
             }
             var event = AuditEvent(kind: .request, request: request, operation: operation, mount: route.mount, token: token)
             event.hidesPathBelowMount = unrouted
-            if auditing {
-                guard await audit.log(event) else { throw Self.auditFailure }
-                event.kind = .response
-            }
+            // The request entry is queued, not awaited: the response entry below is, and it
+            // fails unless the request entry reached the same device. Nothing commits before.
+            let ticket = auditing ? audit.enqueue(event) : nil
+            if auditing { event.kind = .response }
             var result: CoreResponse
             do {
                 result = try await run(request, route: route, relative: relative, token: token, operation: operation,
@@ -145,14 +145,14 @@ extension Core {
             } catch {
                 if auditing {
                     event.error = (error as? TresorError)?.messages.first ?? "internal error"
-                    guard await audit.log(event) else { throw Self.auditFailure }
+                    guard await audit.log(event, after: ticket) else { throw Self.auditFailure }
                 }
                 throw error
             }
             if auditing {
                 event.response = result.response
                 // The response entry must be written before anything takes effect.
-                guard await audit.log(event) else { throw Self.auditFailure }
+                guard await audit.log(event, after: ticket) else { throw Self.auditFailure }
             }
             try await transaction.commit()
             await revokeSpent(spent)
