@@ -177,6 +177,10 @@ def test_socket_device_fails_closed_and_recovers(server):
     client = server.client()
     client.sys.enable_audit_device(device_type="socket", path="sock", options={"address": f"127.0.0.1:{peer.port}", "socket_type": "tcp"})
     client.secrets.kv.v2.create_or_update_secret(path="sock/before", secret={"v": "1"})
+    # The entry is in the peer's socket once the write returned; its reader thread may lag.
+    deadline = time.time() + 5
+    while not any(b"sock/before" in line for line in peer.lines) and time.time() < deadline:
+        time.sleep(0.02)
     assert any(b"sock/before" in line for line in peer.lines)
 
     peer.stop()
