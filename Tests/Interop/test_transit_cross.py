@@ -154,3 +154,16 @@ def test_batch_with_one_bad_item(any_server):
     assert partial.status_code == 207
     items = partial.json()["data"]["batch_results"]
     assert items[0]["ciphertext"].startswith("vault:v1:") and "error" in items[1] and items[1]["reference"] == ""
+
+
+@pytest.mark.parametrize("direction", ["tresor->openbao", "openbao->tresor"])
+def test_derived_ed25519_exports_and_signs_alike(tresor, openbao, direction):
+    """A derived ed25519 key exports its base public key, and signs per context, alike on both."""
+    source, target = (tresor, openbao) if direction.startswith("tresor") else (openbao, tresor)
+    src, dst = move_key(source, target, "ed25519", derived=True)
+    exported = [s.http("GET", f"{p}/export/public-key/k/3").json()["data"]["keys"]["3"] for s, p in ((source, src), (target, dst))]
+    assert exported[0] == exported[1]
+    body = {"input": b64(b"per tenant"), "context": b64(b"tenant-1")}
+    one, two = write(source, f"{src}/sign/k", body), write(target, f"{dst}/sign/k", body)
+    assert one["signature"] == two["signature"] and one["public_key"] == two["public_key"]
+    assert write(target, f"{dst}/verify/k", dict(body, signature=one["signature"]))["valid"] is True

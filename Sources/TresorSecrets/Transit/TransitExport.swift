@@ -61,7 +61,9 @@ enum TransitExport {
         }
         if type == .hmac { throw TresorError.internalError("unknown key type hmac for export type \(exportType)") }
         if type == .ed25519 {
-            let pub = try TransitSigning.ed25519Public(policy, entry, context: policy.derived ? [] : [])
+            // Derived keys export the base key, as OpenBao does: its stored public key.
+            guard let raw = Data(base64Encoded: entry.publicKey) else { return "" }
+            let pub = try Curve25519.Signing.PublicKey(rawRepresentation: raw)
             if wantsPublic {
                 switch format {
                 case "", "raw": return Data(pub.rawRepresentation).base64EncodedString()
