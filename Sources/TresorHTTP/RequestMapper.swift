@@ -88,11 +88,21 @@ public enum RequestMapper {
                                      remoteAddress: incoming.remoteAddress, isWrite: isWrite, headers: incoming.headers)
         if isWrite || operation == .patch || operation == .delete {
             let body = incoming.body, limits = incoming.jsonLimits
-            if !isBlank(body) {
+            if rawMediaTypes.contains(mediaType(incoming.headers)) {
+                request.rawBody = Array(body.readableBytesView)
+            } else if !isBlank(body) {
                 request.pendingBody = { () throws(TresorError) in try parseBody(body, limits: limits) }
             }
         }
         return request
+    }
+
+    /// Bodies handed to the backend unparsed, as Vault's HTTP layer does for OCSP requests.
+    static let rawMediaTypes: Set<String> = ["application/ocsp-request"]
+
+    static func mediaType(_ headers: [String: String]) -> String {
+        let contentType = headers["content-type"] ?? ""
+        return contentType.split(separator: ";").first.map { $0.trimmingWhitespace().lowercased() } ?? ""
     }
 
     static func isBlank(_ body: ByteBuffer) -> Bool {

@@ -4,6 +4,14 @@
 public struct RenderedResponse: Sendable, Equatable {
     public var status: Int
     public var body: [UInt8]?
+    /// Nil means JSON.
+    public var contentType: String?
+
+    public init(status: Int, body: [UInt8]?, contentType: String? = nil) {
+        self.status = status
+        self.body = body
+        self.contentType = contentType
+    }
 }
 
 public enum ResponseRenderer {
@@ -23,6 +31,9 @@ public enum ResponseRenderer {
             return RenderedResponse(status: 204, body: nil)
         }
         if let raw = response.raw {
+            if let bytes = raw.bytes, raw.status != 204 {
+                return RenderedResponse(status: raw.status, body: bytes, contentType: raw.contentType)
+            }
             guard let body = raw.body, raw.status != 204 else { return RenderedResponse(status: raw.status, body: nil) }
             var bytes = JSONWriter.encode(body)
             bytes.append(0x0a)

@@ -18,7 +18,7 @@ import NIOCore
 
     public func respond(to request: Request, remoteAddress: SocketAddress?) async -> Response {
         let rendered = await handle(request, remoteAddress: remoteAddress)
-        var headers: HTTPFields = [.contentType: "application/json", .cacheControl: "no-store", .date: HTTPDate.now()]
+        var headers: HTTPFields = [.contentType: rendered.contentType ?? "application/json", .cacheControl: "no-store", .date: HTTPDate.now()]
         let isHead = request.method == .head
         guard let body = rendered.body, !isHead else {
             if let body = rendered.body { headers[.contentLength] = String(body.count) }

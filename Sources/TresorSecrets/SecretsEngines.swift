@@ -17,6 +17,9 @@ public enum SecretsEngines {
         registry.register(BackendFactory(type: "transit", kind: .secret, defaultDescription: "") { _, system in
             TransitBackend(system: system)
         })
+        registry.register(BackendFactory(type: "pki", kind: .secret, defaultDescription: "") { _, system in
+            PKIBackend(system: system)
+        })
         registry.register(BackendFactory(type: "cubbyhole", kind: .secret, defaultDescription: "per-token private secret storage") { _, _ in
             CubbyholeBackend()
         })

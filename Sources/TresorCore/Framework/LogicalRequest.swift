@@ -17,6 +17,8 @@ public struct LogicalRequest: Sendable {
     /// server is unsealed, and the caller holds a valid token or the path needs none — so a
     /// request that is refused anyway costs no parsing, however large its body.
     public var pendingBody: (@Sendable () throws(TresorError) -> [String: JSONValue])?
+    /// A body that is not JSON, for the few endpoints that take one (an OCSP request in DER).
+    public var rawBody: [UInt8]?
 
     public init(id: String = RandomUUID.string(), operation: LogicalOperation, path: String,
                 data: [String: JSONValue] = [:], clientToken: String = "", remoteAddress: String? = nil,

@@ -33,6 +33,16 @@ public struct LogicalResponse: Sendable {
         return response
     }
 
+    /// A non-JSON body with its content type; an empty body answers 204, as Vault's raw
+    /// fetch paths do when there is nothing to fetch.
+    public static func bytes(_ bytes: [UInt8], contentType: String, status: Int = 200) -> LogicalResponse {
+        var response = LogicalResponse()
+        response.raw = bytes.isEmpty && status == 200
+            ? RawResponse(status: 204, body: nil)
+            : RawResponse(status: status, body: nil, bytes: bytes, contentType: contentType)
+        return response
+    }
+
     public static func list(_ keys: [String]) -> LogicalResponse? {
         keys.isEmpty ? nil : LogicalResponse(data: ["keys": JSONValue(keys)])
     }
@@ -41,6 +51,17 @@ public struct LogicalResponse: Sendable {
 public struct RawResponse: Sendable {
     public var status: Int
     public var body: JSONValue?
+    /// A body that is not JSON (a DER certificate, a PEM chain, an OCSP response), sent as is
+    /// with `contentType`.
+    public var bytes: [UInt8]?
+    public var contentType: String?
+
+    public init(status: Int, body: JSONValue?, bytes: [UInt8]? = nil, contentType: String? = nil) {
+        self.status = status
+        self.body = body
+        self.bytes = bytes
+        self.contentType = contentType
+    }
 }
 
 public struct LeaseResponse: Sendable {

@@ -27,19 +27,42 @@ public struct PathSpec: Sendable {
 }
 
 /// Glob lists in Vault's style: "login" matches exactly, "login/*" or "login*" any path with
-/// that prefix.
+/// that prefix, and a "+" segment any one segment ("issuer/+/pem").
 public struct PathGlobs: Sendable {
     private let exact: Set<String>
     private let prefixes: [String]
+    /// Globs with "+" segments, split into segments; the last may end in "*".
+    private let segmented: [[Substring]]
 
     public init(_ globs: [String]) {
-        exact = Set(globs.filter { !$0.hasSuffix("*") })
-        prefixes = globs.filter { $0.hasSuffix("*") }.map { String($0.dropLast()) }
+        let plain = globs.filter { !$0.split(separator: "/", omittingEmptySubsequences: false).contains("+") }
+        exact = Set(plain.filter { !$0.hasSuffix("*") })
+        prefixes = plain.filter { $0.hasSuffix("*") }.map { String($0.dropLast()) }
+        segmented = globs.filter { !plain.contains($0) }.map { $0.split(separator: "/", omittingEmptySubsequences: false) }
     }
 
     public func matches(_ path: String) -> Bool {
         if exact.contains(path), exact.contains(where: { $0.utf8.elementsEqual(path.utf8) }) { return true }
-        return prefixes.contains { path.utf8.starts(with: $0.utf8) }
+        if prefixes.contains(where: { path.utf8.starts(with: $0.utf8) }) { return true }
+        guard !segmented.isEmpty else { return false }
+        let parts = path.split(separator: "/", omittingEmptySubsequences: false)
+        return segmented.contains { Self.matches(parts, $0) }
+    }
+
+    private static func matches(_ parts: [Substring], _ glob: [Substring]) -> Bool {
+        for (index, segment) in glob.enumerated() {
+            let isLast = index == glob.count - 1
+            if isLast, segment.hasSuffix("*") {
+                // The rest of the path, from this segment on, must start with the prefix.
+                guard index < parts.count else { return false }
+                let rest = parts[index...].joined(separator: "/")
+                return rest.utf8.starts(with: segment.dropLast().utf8)
+            }
+            guard index < parts.count else { return false }
+            if segment != "+" && !segment.utf8.elementsEqual(parts[index].utf8) { return false }
+            if segment == "+" && parts[index].isEmpty { return false }
+        }
+        return parts.count == glob.count
     }
 }
 
