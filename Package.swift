@@ -168,7 +168,12 @@ let package = Package(
             dependencies: ["TresorAudit", "TresorCore", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
             swiftSettings: strict
         ),
-        .testTarget(name: "TresorSecretsTests", dependencies: ["TresorSecrets", "TresorCore", "GoTemplate", "TresorKeyWrap"], swiftSettings: strict),
+        .testTarget(
+            name: "TresorSecretsTests",
+            dependencies: ["TresorSecrets", "TresorCore", "GoTemplate", "TresorKeyWrap", .product(name: "X509", package: "swift-certificates"),
+                           .product(name: "SwiftASN1", package: "swift-asn1")],
+            swiftSettings: strict
+        ),
         .testTarget(name: "TresorStorageTests", dependencies: ["TresorStorage", "TresorCore"], swiftSettings: strict),
         .testTarget(
             name: "TresorAuthTests",

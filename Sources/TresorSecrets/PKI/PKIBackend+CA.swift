@@ -272,7 +272,7 @@ extension PKIBackend {
         let store = PKIStore(storage: ctx.storage)
         let (issuer, issuerCertificate, issuerKey) = try await signingIssuer(store, ref: ref)
         let text = try fields.string("certificate").trimmingCharacters(in: .whitespacesAndNewlines)
-        let documents = (try? PEMDocument.parseMultiple(pemString: text)) ?? []
+        let documents = PKIPEM.documents(text)
         guard !documents.isEmpty else { throw TresorError.badRequest("certificate could not be PEM-decoded") }
         guard documents.count == 1 else { throw TresorError.badRequest("\(documents.count) certificates found in PEM file, expected 1") }
         let given: Certificate

@@ -31,10 +31,10 @@ extension PKIBackend {
         if text.utf8.count < 75 {
             throw TresorError.badRequest("provided data for import was too short; perhaps a path was passed to the API rather than the contents of a PEM file")
         }
-        guard let documents = try? PEMDocument.parseMultiple(pemString: text), !documents.isEmpty else {
+        let documents = PKIPEM.documents(text)
+        guard !documents.isEmpty else {
             throw TresorError.badRequest("error when parsing block 1: invalid PEM data")
         }
-        guard documents.count <= 64 else { throw TresorError.badRequest("a PEM bundle may hold at most 64 blocks") }
         var certificates: [Certificate] = []
         var keys: [PKIPrivateKey] = []
         for (index, document) in documents.enumerated() {

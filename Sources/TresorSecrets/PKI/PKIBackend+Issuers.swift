@@ -316,7 +316,7 @@ extension PKIBackend {
                     guard text.utf8.count >= 64 else {
                         throw TresorError.badRequest("provided data for import was too short; perhaps a path was passed to the API rather than the contents of a PEM file")
                     }
-                    let documents = ((try? PEMDocument.parseMultiple(pemString: text)) ?? []).filter { $0.discriminator.hasSuffix("PRIVATE KEY") }
+                    let documents = PKIPEM.documents(text).filter { $0.discriminator.hasSuffix("PRIVATE KEY") }
                     guard documents.count == 1 else { throw TresorError.badRequest("only a single key can be present within the pem_bundle for importing") }
                     let key = try PKIPrivateKey.parse(documents[0])
                     let name = try fields.string("key_name").trimmingCharacters(in: .whitespaces)

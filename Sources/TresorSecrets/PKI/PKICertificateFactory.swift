@@ -265,7 +265,8 @@ enum PKIEncoding {
     }
 
     static func parsePEM(_ pem: String) throws(TresorError) -> Certificate {
-        do { return try Certificate(pemEncoded: pem.trimmingCharacters(in: .whitespacesAndNewlines)) } catch {
+        guard let document = PKIPEM.single(pem) else { throw .badRequest("certificate could not be PEM-decoded") }
+        do { return try Certificate(derEncoded: document.derBytes) } catch {
             throw .badRequest("error parsing certificate: \(error)")
         }
     }

@@ -38,13 +38,14 @@ struct PKIIssuance {
     static func parseCSR(_ fields: FieldData, role: PKIRole?) throws(TresorError) -> CertificateSigningRequest {
         let text = try fields.string("csr").trimmingCharacters(in: .whitespacesAndNewlines)
         guard !text.isEmpty else { throw .badRequest("\"csr\" is empty") }
-        guard let document = try? PEMDocument(pemString: text) else { throw .badRequest("csr contains no data") }
+        guard let document = PKIPEM.single(text) else { throw .badRequest("csr contains no data") }
         let csr: CertificateSigningRequest
         do { csr = try CertificateSigningRequest(derEncoded: document.derBytes) } catch {
-            if text.contains("RSA") || String(describing: error).contains("RSA") {
-                throw .badRequest("certificate request could not be parsed: \(error) (Tresor requires RSA keys of at least 2048 bits and PKCS#1 v1.5 signatures)")
+            // swift-crypto refuses small RSA keys while parsing; say so as Vault does.
+            if let bits = PKIKeyParameters.rsaModulusBits(csr: document.derBytes), bits < 2048 {
+                throw .badRequest("RSA keys < 2048 bits are unsafe and not supported")
             }
-            throw .badRequest("certificate request could not be parsed: \(error)")
+            throw .badRequest("certificate request could not be parsed: \(PKIIssuance.describe(error))")
         }
         guard let (type, bits) = PKIKeyParameters.describe(csr.publicKey) else { throw .badRequest("Unknown key type in CSR") }
         if type == "rsa" && bits < 2048 { throw .badRequest("OpenBao requires a minimum of a 2048-bit key, but CSR's key is \(bits) bits") }
@@ -113,6 +114,10 @@ struct PKIIssuance {
             } else if PKINamePolicy.isHostname(cn) || (cn.hasPrefix("*.") && PKINamePolicy.isHostname(String(cn.dropFirst(2)))) {
                 dnsNames.insert(cn, at: 0)
             }
+        }
+        let total = dnsNames.count + emails.count + ipTexts.count + ipBytes.count + uris.count + others.count
+        if total > Self.maxNames {
+            throw TresorError.badRequest("too many subject alternative names (\(total)); Tresor puts at most \(Self.maxNames) in one certificate")
         }
         dnsNames = Self.uniqued(dnsNames)
         emails = Self.uniqued(emails).sorted()
@@ -241,6 +246,16 @@ struct PKIIssuance {
             throw TresorError.badRequest("The certificate's Not Before (\(GoFormat.time(notBefore))) \(relation) the certificate's Not After (\(GoFormat.time(notAfter)))")
         }
         return (notBefore, notAfter)
+    }
+
+    /// More names than any real certificate carries (public CAs allow 100): a bound on the work
+    /// and the size of one request's certificate.
+    static let maxNames = 1000
+
+    /// A parse error for a client: what went wrong, without the library's source locations.
+    static func describe(_ error: any Error) -> String {
+        let text = String(describing: error)
+        return text.split(separator: " ").filter { !$0.contains(".swift:") }.joined(separator: " ")
     }
 
     static func uniqued(_ names: [String]) -> [String] {

@@ -32,8 +32,7 @@ enum PKIPrivateKey: Sendable {
 
     /// One PEM block: PKCS#1 `RSA PRIVATE KEY`, SEC1 `EC PRIVATE KEY` or PKCS#8 `PRIVATE KEY`.
     static func parse(pem: String) throws(TresorError) -> PKIPrivateKey {
-        let document: PEMDocument
-        do { document = try PEMDocument(pemString: pem) } catch { throw .badRequest("provided key PEM block contained no data or failed to parse") }
+        guard let document = PKIPEM.single(pem) else { throw .badRequest("provided key PEM block contained no data or failed to parse") }
         return try parse(document)
     }
 
@@ -172,6 +171,26 @@ enum PKIKeyParameters {
         default:
             throw .badRequest("unknown key type \(type)")
         }
+    }
+
+    /// The modulus size of a CSR's RSA key, read with swift-asn1 from its SubjectPublicKeyInfo;
+    /// nil when the CSR does not hold an RSA key or does not parse that far.
+    static func rsaModulusBits(csr der: [UInt8]) -> Int? {
+        func children(_ node: ASN1Node) -> [ASN1Node] {
+            guard case .constructed(let nodes) = node.content else { return [] }
+            return Array(nodes)
+        }
+        guard let root = try? DER.parse(der), let info = children(root).first else { return nil }
+        let infoItems = children(info)
+        guard infoItems.count >= 3 else { return nil }
+        let spki = children(infoItems[2])
+        guard spki.count == 2, let algorithm = children(spki[0]).first,
+              let oid = try? ASN1ObjectIdentifier(derEncoded: algorithm), oid == [1, 2, 840, 113549, 1, 1, 1],
+              let bits = try? ASN1BitString(derEncoded: spki[1]), let key = try? DER.parse(bits.bytes),
+              let modulusNode = children(key).first, let modulus = try? ArraySlice<UInt8>(derEncoded: modulusNode) else { return nil }
+        let trimmed = modulus.drop { $0 == 0 }
+        guard let first = trimmed.first else { return 0 }
+        return (trimmed.count - 1) * 8 + (8 - first.leadingZeroBitCount)
     }
 
     /// The type and size of a public key, as roles and CSR checks see it.
