@@ -140,3 +140,26 @@ def test_tls_server_with_issued_certificate_is_trusted_by_curl(ca, tresor):
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_delta_crl_holds_revocations_since_the_complete_crl(ca, tresor):
+    client, _, inter, paths, tmp_path = ca
+    client.write_data(f"{inter}/config/crl", data={"auto_rebuild": True, "enable_delta": True})
+    client.secrets.pki.rotate_crl(mount_point=inter)
+    revoked, _, _ = issue(client, inter, tmp_path, common_name="delta.example.com")
+    client.write_data(f"{inter}/revoke", data={"serial_number": revoked["serial_number"]})
+    serial_hex = revoked["serial_number"].replace(":", "").upper()
+
+    def crl_text(path):
+        der = tmp_path / "crl.der"
+        der.write_bytes(tresor.http("GET", f"{inter}/{path}", token="").content)
+        return run("openssl", "crl", "-inform", "DER", "-in", str(der), "-noout", "-text", "-CAfile", paths["int"]).stdout
+
+    delta = crl_text("crl/delta")
+    assert "Delta CRL Indicator: critical" in delta and serial_hex in delta
+    # With auto_rebuild the complete CRL waits for its rebuild; after one it lists the serial and
+    # the next delta starts empty again.
+    assert serial_hex not in crl_text("crl")
+    client.secrets.pki.rotate_crl(mount_point=inter)
+    assert serial_hex in crl_text("crl")
+    assert serial_hex not in crl_text("crl/delta")

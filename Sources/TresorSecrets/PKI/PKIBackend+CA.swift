@@ -166,6 +166,7 @@ extension PKIBackend {
         for id in try await store.issuerIDs() {
             try await ctx.storage.delete("issuer/" + id)
             try await ctx.storage.delete("crls/" + id)
+            try await ctx.storage.delete("crls/delta/" + id)
         }
         for id in try await store.keyIDs() { try await ctx.storage.delete("key/" + id) }
         try await store.save(PKIDefaults())

@@ -132,12 +132,15 @@ extension PKIBackend {
         if config.enableDelta && !config.autoRebuild {
             throw TresorError.badRequest("Delta CRLs cannot be enabled when auto rebuilding is disabled as the complete CRL is always regenerated!")
         }
-        if config.enableDelta { throw TresorError.badRequest("delta CRLs are not supported by Tresor yet") }
+        if config.enableDelta, DurationParser.seconds(config.deltaRebuildInterval) == nil {
+            throw TresorError.badRequest("given delta_rebuild_interval could not be decoded: time: invalid duration \"\(config.deltaRebuildInterval)\"")
+        }
         if config.autoRebuild, let grace = DurationParser.seconds(config.autoRebuildGracePeriod), let expiry = DurationParser.seconds(config.expiry), grace >= expiry {
             throw TresorError.badRequest("CRL auto-rebuilding grace period (\(config.autoRebuildGracePeriod)) must be strictly shorter than CRL expiry (\(config.expiry)) value when auto-rebuilding of CRLs is enabled")
         }
         try await ctx.storage.putJSON("config/crl", config)
-        if before.disable != config.disable || before.expiry != config.expiry || (before.autoRebuild && !config.autoRebuild) {
+        if before.disable != config.disable || before.expiry != config.expiry || before.enableDelta != config.enableDelta
+            || (before.autoRebuild && !config.autoRebuild) {
             for issuer in try await store.issuers() { try await rebuildCRL(store, issuer: issuer, now: system.now()) }
         }
         return LogicalResponse(data: config.json)

@@ -23,8 +23,16 @@ extension PKIBackend {
                 let der = try await defaultCRL(store)
                 return .bytes(der.isEmpty ? [] : Array(PEM.encode("X509 CRL", Data(der)).utf8), contentType: "application/x-pem-file")
             },
-            raw("crl/delta") { _ in .bytes([], contentType: "application/pkix-crl") },
-            raw("crl/delta/pem") { _ in .bytes([], contentType: "application/x-pem-file") },
+            raw("crl/delta") { store in .bytes(try await defaultCRL(store, delta: true), contentType: "application/pkix-crl") },
+            raw("crl/delta/pem") { store in
+                let der = try await defaultCRL(store, delta: true)
+                return .bytes(der.isEmpty ? [] : Array(PEM.encode("X509 CRL", Data(der)).utf8), contentType: "application/x-pem-file")
+            },
+            raw("cert/delta-crl") { store in
+                guard try await defaultIssuer(store) != nil else { throw TresorError.internalError("no default issuer currently configured") }
+                let der = try await defaultCRL(store, delta: true)
+                return LogicalResponse(data: certData(der.isEmpty ? "" : PEM.encode("X509 CRL", Data(der)) + "\n", revoked: nil))
+            },
             raw("cert/ca") { store in
                 guard let issuer = try await defaultIssuer(store) else { throw TresorError.badRequest("no default issuer currently configured") }
                 return LogicalResponse(data: certData(issuer.certificate.trimmingCharacters(in: .whitespacesAndNewlines), revoked: nil))
@@ -58,9 +66,9 @@ extension PKIBackend {
         return id.isEmpty ? nil : try await store.issuer(id)
     }
 
-    static func defaultCRL(_ store: PKIStore) async throws -> [UInt8] {
+    static func defaultCRL(_ store: PKIStore, delta: Bool = false) async throws -> [UInt8] {
         guard let issuer = try await defaultIssuer(store) else { return [] }
-        return try await storedCRL(store, issuerID: issuer.id) ?? []
+        return try await storedCRL(store, issuerID: issuer.id, delta: delta) ?? []
     }
 
     static func defaultIssuerDER(_ store: PKIStore) async throws -> [UInt8] {

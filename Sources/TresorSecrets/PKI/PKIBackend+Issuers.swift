@@ -66,6 +66,9 @@ extension PKIBackend {
             PathSpec("issuer/{issuer_ref}/crl", handlers: [.read: { ctx, _ in try await issuerCRL(ctx, as: nil) }]),
             PathSpec("issuer/{issuer_ref}/crl/pem", handlers: [.read: { ctx, _ in try await issuerCRL(ctx, as: .pem) }]),
             PathSpec("issuer/{issuer_ref}/crl/der", handlers: [.read: { ctx, _ in try await issuerCRL(ctx, as: .der) }]),
+            PathSpec("issuer/{issuer_ref}/crl/delta", handlers: [.read: { ctx, _ in try await issuerCRL(ctx, as: nil, delta: true) }]),
+            PathSpec("issuer/{issuer_ref}/crl/delta/pem", handlers: [.read: { ctx, _ in try await issuerCRL(ctx, as: .pem, delta: true) }]),
+            PathSpec("issuer/{issuer_ref}/crl/delta/der", handlers: [.read: { ctx, _ in try await issuerCRL(ctx, as: .der, delta: true) }]),
             PathSpec("issuer/{issuer_ref}/revoke", handlers: [.update: { ctx, _ in try await revokeIssuer(ctx, system) }]),
         ]
     }
@@ -178,6 +181,7 @@ extension PKIBackend {
         guard let issuer = try? await store.resolveIssuer(ref) else { return LogicalResponse(data: nil) }
         try await ctx.storage.delete("issuer/" + issuer.id)
         try await ctx.storage.delete("crls/" + issuer.id)
+        try await ctx.storage.delete("crls/delta/" + issuer.id)
         var warnings: [String] = []
         var defaults = try await store.defaults()
         if defaults.defaultIssuer == issuer.id {
@@ -221,10 +225,10 @@ extension PKIBackend {
         return LogicalResponse(data: issuerData(issuer), warnings: warnings)
     }
 
-    static func issuerCRL(_ ctx: RequestContext, as format: PKIFormat?) async throws -> LogicalResponse? {
+    static func issuerCRL(_ ctx: RequestContext, as format: PKIFormat?, delta: Bool = false) async throws -> LogicalResponse? {
         let store = PKIStore(storage: ctx.storage)
         let issuer = try await store.resolveIssuer(ctx.capture("issuer_ref"))
-        guard let der = try await storedCRL(store, issuerID: issuer.id) else {
+        guard let der = try await storedCRL(store, issuerID: issuer.id, delta: delta) else {
             return format == nil ? LogicalResponse(data: ["crl": ""]) : .bytes([], contentType: "application/pkix-crl")
         }
         let pem = PEM.encode("X509 CRL", Data(der)) + "\n"

@@ -21,8 +21,15 @@ extension PKIBackend {
                 },
             ]),
             PathSpec("crl/rotate-delta", handlers: [
-                .read: { _, _ in
-                    LogicalResponse(data: ["success": true], warnings: ["requested rebuild of delta CRL when delta CRL is not enabled; this is a no-op"])
+                .read: { ctx, _ in
+                    let store = PKIStore(storage: ctx.storage)
+                    guard try await store.crlConfig().enableDelta else {
+                        return LogicalResponse(data: ["success": true], warnings: ["requested rebuild of delta CRL when delta CRL is not enabled; this is a no-op"])
+                    }
+                    for issuer in try await store.issuers() where !issuer.keyID.isEmpty {
+                        try await buildCRL(store, issuer: issuer, now: system.now(), delta: true)
+                    }
+                    return LogicalResponse(data: ["success": true])
                 },
             ]),
             PathSpec("ocsp", handlers: [
@@ -105,7 +112,13 @@ extension PKIBackend {
         let entry = PKIRevokedEntry(serialNumber: PKISerial.text(certificate.serialNumber), revocationTime: now.timeIntervalSince1970,
                                     issuerID: signer?.id ?? "", der: Data(try PKIEncoding.der(certificate)).base64EncodedString())
         try await store.storage.putJSON("revoked/" + serialKey, entry)
-        if rebuild, let signer, !config.autoRebuild { try await rebuildCRL(store, issuer: signer, now: now) }
+        if rebuild, let signer {
+            if !config.autoRebuild {
+                try await rebuildCRL(store, issuer: signer, now: now)
+            } else if config.enableDelta {
+                try await buildCRL(store, issuer: signer, now: now, delta: true)
+            }
+        }
         return revokedResponse(entry)
     }
 
@@ -119,26 +132,40 @@ extension PKIBackend {
     /// Rebuilds and stores an issuer's CRL from the revocations it signed (an empty one while
     /// CRLs are disabled). Issuers without a key, or without the crl-signing usage, have none.
     static func rebuildCRL(_ store: PKIStore, issuer: PKIIssuerEntry, now: Date) async throws {
+        try await buildCRL(store, issuer: issuer, now: now, delta: false)
+        if try await store.crlConfig().enableDelta { try await buildCRL(store, issuer: issuer, now: now, delta: true) }
+    }
+
+    /// Builds and stores one of an issuer's CRLs: the complete one (`crls/<id>`) or the delta
+    /// (`crls/delta/<id>`) of revocations since the complete one was built. Both count on one
+    /// CRL number, as Vault's do.
+    static func buildCRL(_ store: PKIStore, issuer: PKIIssuerEntry, now: Date, delta: Bool) async throws {
         guard !issuer.keyID.isEmpty, issuer.has("crl-signing"), let keyEntry = try await store.key(issuer.keyID) else { return }
         let config = try await store.crlConfig()
+        let complete = try await store.storage.getJSON("crls/" + issuer.id, as: PKIStoredCRL.self)
+        let lastDelta = try await store.storage.getJSON("crls/delta/" + issuer.id, as: PKIStoredCRL.self)
+        guard !delta || complete != nil else { return }
+        let since = delta ? complete?.builtAt ?? 0 : -Double.infinity
         var entries: [PKICRL.Entry] = []
         if !config.disable {
             for serialKey in try await store.storage.list("revoked/") where !serialKey.hasSuffix("/") {
                 guard let revoked = try await store.revocation(serialKey: serialKey), revoked.issuerID == issuer.id,
+                      revoked.revocationTime >= since,
                       let bytes = PKISerial.hexBytes(serialKey.replacingOccurrences(of: "-", with: "")) else { continue }
                 entries.append(PKICRL.Entry(serial: Certificate.SerialNumber(bytes: bytes), revokedAt: Date(timeIntervalSince1970: revoked.revocationTime)))
             }
         }
-        let previous = try await store.storage.getJSON("crls/" + issuer.id, as: PKIStoredCRL.self)
-        let number = (previous?.number ?? 0) + 1
-        let expiry = DurationParser.seconds(config.expiry) ?? 72 * 3600
+        let number = max(complete?.number ?? 0, lastDelta?.number ?? 0) + 1
+        let lifetime = DurationParser.seconds(delta ? config.deltaRebuildInterval : config.expiry) ?? 72 * 3600
         let der = try PKICRL.build(issuer: try issuer.parsed(), key: try keyEntry.key(), entries: entries, number: number,
-                                   thisUpdate: now, nextUpdate: now.addingTimeInterval(TimeInterval(expiry)))
-        try await store.storage.putJSON("crls/" + issuer.id, PKIStoredCRL(der: Data(der).base64EncodedString(), number: number, builtAt: now.timeIntervalSince1970))
+                                   thisUpdate: now, nextUpdate: now.addingTimeInterval(TimeInterval(delta ? max(lifetime, 60) : lifetime)),
+                                   deltaBase: delta ? complete?.number : nil)
+        let stored = PKIStoredCRL(der: Data(der).base64EncodedString(), number: number, builtAt: now.timeIntervalSince1970)
+        try await store.storage.putJSON((delta ? "crls/delta/" : "crls/") + issuer.id, stored)
     }
 
-    static func storedCRL(_ store: PKIStore, issuerID: String) async throws -> [UInt8]? {
-        guard let stored = try await store.storage.getJSON("crls/" + issuerID, as: PKIStoredCRL.self),
+    static func storedCRL(_ store: PKIStore, issuerID: String, delta: Bool = false) async throws -> [UInt8]? {
+        guard let stored = try await store.storage.getJSON((delta ? "crls/delta/" : "crls/") + issuerID, as: PKIStoredCRL.self),
               let bytes = Data(base64Encoded: stored.der) else { return nil }
         return [UInt8](bytes)
     }

@@ -142,6 +142,7 @@ extension PKIBackend {
                 if let certificate = try? issuer.parsed(), certificate.notValidAfter < issuerCutoff {
                     try await store.storage.delete("issuer/" + issuer.id)
                     try await store.storage.delete("crls/" + issuer.id)
+                    try await store.storage.delete("crls/delta/" + issuer.id)
                 }
             }
             try await store.rebuildChains()
@@ -178,7 +179,13 @@ extension PKIBackend {
             let builtAt = stored.builtAt ?? 0
             // Rebuilt once the CRL is within its grace period of expiring (auto_rebuild), or once it has expired.
             let refreshAfter = crl.autoRebuild ? Double(expiry - grace) : Double(expiry)
-            if now.timeIntervalSince1970 - builtAt >= refreshAfter { try await rebuildCRL(store, issuer: issuer, now: now) }
+            if now.timeIntervalSince1970 - builtAt >= refreshAfter {
+                try await rebuildCRL(store, issuer: issuer, now: now)
+            } else if crl.enableDelta, let interval = DurationParser.seconds(crl.deltaRebuildInterval),
+                      let delta = try await store.storage.getJSON("crls/delta/" + issuer.id, as: PKIStoredCRL.self),
+                      now.timeIntervalSince1970 - (delta.builtAt ?? 0) >= Double(interval) {
+                try await buildCRL(store, issuer: issuer, now: now, delta: true)
+            }
         }
     }
 }

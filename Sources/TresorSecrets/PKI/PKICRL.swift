@@ -10,8 +10,10 @@ enum PKICRL {
         var revokedAt: Date
     }
 
+    /// A complete CRL, or with `deltaBase` a delta CRL holding the revocations since the
+    /// complete CRL of that number (RFC 5280 5.2.4).
     static func build(issuer: Certificate, key: PKIPrivateKey, entries: [Entry], number: Int, thisUpdate: Date,
-                      nextUpdate: Date) throws -> [UInt8] {
+                      nextUpdate: Date, deltaBase: Int? = nil) throws -> [UInt8] {
         let algorithm = PKICertificateFactory.signatureAlgorithm(key, bits: 0)
         let authorityKeyID = try issuer.extensions.subjectKeyIdentifier?.keyIdentifier ?? SubjectKeyIdentifier(hash: issuer.publicKey).keyIdentifier
         var tbs = DER.Serializer()
@@ -37,6 +39,11 @@ enum PKICRL {
                     var crlNumber = DER.Serializer()
                     try crlNumber.serialize(number)
                     try s.serialize(Certificate.Extension(oid: [2, 5, 29, 20], critical: false, value: crlNumber.serializedBytes[...]))
+                    if let deltaBase {
+                        var base = DER.Serializer()
+                        try base.serialize(deltaBase)
+                        try s.serialize(Certificate.Extension(oid: [2, 5, 29, 27], critical: true, value: base.serializedBytes[...]))
+                    }
                 }
             }
         }
