@@ -37,8 +37,8 @@ extension PKIBackend {
     }
 
     static func loadRole(_ storage: StorageView, _ name: String) async throws -> PKIRole? {
-        guard let stored = try await storage.getJSON("roles/" + name, as: [String: JSONValue].self) else { return nil }
-        return try PKIRole.load(stored)
+        guard let stored = try await storage.get("roles/" + name) else { return nil }
+        return try PKICache.shared.role(stored)
     }
 
     static func writeRole(_ ctx: RequestContext, _ fields: FieldData, raw: [String: JSONValue]) async throws -> LogicalResponse? {

@@ -25,15 +25,15 @@ struct PKIBackend: LeasingBackend {
         ]
     }
 
-    var specialPaths: SpecialPaths {
-        SpecialPaths(
-            unauthenticated: [
-                "cert/*", "ca/pem", "ca_chain", "ca", "crl/delta", "crl/delta/pem", "crl/pem", "crl", "issuer/+/crl/der",
-                "issuer/+/crl/pem", "issuer/+/crl", "issuer/+/crl/delta/der", "issuer/+/crl/delta/pem", "issuer/+/crl/delta",
-                "issuer/+/pem", "issuer/+/der", "issuer/+/json", "issuers/", "ocsp", "ocsp/*",
-            ],
-            root: ["root", "root/sign-self-issued", "issuer/+/sign-self-issued"])
-    }
+    var specialPaths: SpecialPaths { Self.special }
+
+    private static let special = SpecialPaths(
+        unauthenticated: [
+            "cert/*", "ca/pem", "ca_chain", "ca", "crl/delta", "crl/delta/pem", "crl/pem", "crl", "issuer/+/crl/der",
+            "issuer/+/crl/pem", "issuer/+/crl", "issuer/+/crl/delta/der", "issuer/+/crl/delta/pem", "issuer/+/crl/delta",
+            "issuer/+/pem", "issuer/+/der", "issuer/+/json", "issuers/", "ocsp", "ocsp/*",
+        ],
+        root: ["root", "root/sign-self-issued", "issuer/+/sign-self-issued"])
 
     func periodic(storage: StorageView, mount: MountEntry) async throws {
         try await Self.autoTidy(PKIStore(storage: storage), now: system.now())
@@ -59,18 +59,24 @@ struct PKIBackend: LeasingBackend {
     /// Certificate, chain and serial fields of an issue or sign answer.
     static func certificateData(_ certificate: Certificate, issuer: PKIIssuerEntry, format: PKIFormat, privateKey: PKIPrivateKey?,
                                 pkcs8: Bool, removeRoots: Bool) throws -> [String: JSONValue] {
-        let chainPEMs = issuer.caChain.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
-        let chain = try chainPEMs.compactMap { pem -> Certificate? in
-            let parsed = try PKIEncoding.parsePEM(pem)
-            return removeRoots && parsed.subject == parsed.issuer ? nil : parsed
+        let chainPEMs = issuer.caChain.map(PKIEncoding.trimmed)
+        var chain: [String] = []
+        for pem in issuer.caChain {
+            if format != .der && !removeRoots {
+                chain.append(PKIEncoding.trimmed(pem))
+                continue
+            }
+            let parsed = try PKICache.shared.certificate(pem)
+            if removeRoots && parsed.subject == parsed.issuer { continue }
+            chain.append(try PKIEncoding.encode(parsed, format))
         }
         var data: [String: JSONValue] = [
             "serial_number": .string(PKISerial.text(certificate.serialNumber)),
             "expiration": .int(Int64(certificate.notValidAfter.timeIntervalSince1970)),
             "not_before": .int(Int64(certificate.notValidBefore.timeIntervalSince1970)),
-            "issuing_ca": .string(try PKIEncoding.encode(try issuer.parsed(), format)),
+            "issuing_ca": .string(format == .der ? try PKIEncoding.encode(try issuer.parsed(), .der) : PKIEncoding.trimmed(issuer.certificate)),
         ]
-        if !chain.isEmpty { data["ca_chain"] = JSONValue(try chain.map { try PKIEncoding.encode($0, format) }) }
+        if !chain.isEmpty { data["ca_chain"] = JSONValue(chain) }
         var certificateText = try PKIEncoding.encode(certificate, format)
         if let privateKey {
             data["private_key"] = .string(try privateKey.encoded(format: format, pkcs8: pkcs8))

@@ -114,7 +114,7 @@ enum PKICertificateFactory {
     }
 
     static func keyUsage(_ plan: PKICertificatePlan) -> KeyUsage? {
-        let names = Set(plan.keyUsage.map { $0.lowercased().replacingOccurrences(of: " ", with: "") })
+        let names = Set(plan.keyUsage.map { String($0.filter { $0 != " " }).lowercased() })
         var usage = KeyUsage()
         if plan.isCA {
             usage.keyCertSign = true
@@ -251,7 +251,7 @@ enum PKISubjectBuilder {
 /// PEM and DER forms of certificates as Vault's responses give them.
 enum PKIEncoding {
     static func pem(_ certificate: Certificate) throws -> String {
-        try certificate.serializeAsPEM().pemString
+        PEM.encode("CERTIFICATE", try der(certificate))
     }
 
     static func der(_ certificate: Certificate) throws -> [UInt8] {
@@ -262,6 +262,13 @@ enum PKIEncoding {
 
     static func encode(_ certificate: Certificate, _ format: PKIFormat) throws -> String {
         format == .der ? Data(try der(certificate)).base64EncodedString() : try pem(certificate)
+    }
+
+    /// A stored PEM without its final newline, as responses give them.
+    static func trimmed(_ pem: String) -> String {
+        var text = Substring(pem)
+        while let last = text.last, last.isWhitespace { text.removeLast() }
+        return String(text)
     }
 
     static func parsePEM(_ pem: String) throws(TresorError) -> Certificate {

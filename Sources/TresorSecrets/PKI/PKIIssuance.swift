@@ -99,7 +99,7 @@ struct PKIIssuance {
             }
         } else {
             for name in try fields.string("alt_names").split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !name.isEmpty {
-                if name.contains("@") { emails.append(name) } else { dnsNames.append(name) }
+                if name.utf8.contains(UInt8(ascii: "@")) { emails.append(name) } else { dnsNames.append(name) }
             }
             ipTexts = try fields.strings("ip_sans")
             uris = try fields.strings("uri_sans")
@@ -109,7 +109,7 @@ struct PKIIssuance {
         }
         let excludeCN = try fields.bool("exclude_cn_from_sans")
         if !cn.isEmpty && !excludeCN {
-            if cn.contains("@") {
+            if cn.utf8.contains(UInt8(ascii: "@")) {
                 emails.insert(cn, at: 0)
             } else if PKINamePolicy.isHostname(cn) || (cn.hasPrefix("*.") && PKINamePolicy.isHostname(String(cn.dropFirst(2)))) {
                 dnsNames.insert(cn, at: 0)
@@ -125,7 +125,7 @@ struct PKIIssuance {
         if !cn.isEmpty && !policy.allowsCommonName(cn) { throw TresorError.badRequest("common name \(cn) not allowed by this role") }
         let subjectSerial = try fields.string("serial_number")
         if !subjectSerial.isEmpty && !role.allowedSerialNumbers.isEmpty
-            && !role.allowedSerialNumbers.contains(where: { $0 == subjectSerial || ($0.contains("*") && PKIGlob.matches($0, subjectSerial)) }) {
+            && !role.allowedSerialNumbers.contains(where: { $0 == subjectSerial || ($0.utf8.contains(UInt8(ascii: "*")) && PKIGlob.matches($0, subjectSerial)) }) {
             throw TresorError.badRequest("serial_number \(subjectSerial) not allowed by this role")
         }
         if let refused = policy.firstRefused(dnsNames) { throw TresorError.badRequest("subject alternate name \(refused) not allowed by this role") }
@@ -167,7 +167,7 @@ struct PKIIssuance {
             }
         }
         let userIDs = try fields.strings("user_ids")
-        for uid in userIDs where !role.allowedUserIDs.contains(where: { $0 == "*" || $0.caseInsensitiveEquals(uid) || ($0.contains("*") && PKIGlob.matches($0, uid)) }) {
+        for uid in userIDs where !role.allowedUserIDs.contains(where: { $0 == "*" || $0.caseInsensitiveEquals(uid) || ($0.utf8.contains(UInt8(ascii: "*")) && PKIGlob.matches($0, uid)) }) {
             throw TresorError.badRequest("user_id \(uid) is not allowed by this role")
         }
 

@@ -8,7 +8,7 @@ struct PKIKeyEntry: Codable, Sendable {
     var name: String
     var pem: String
 
-    func key() throws(TresorError) -> PKIPrivateKey { try PKIPrivateKey.parse(pem: pem) }
+    func key() throws(TresorError) -> PKIPrivateKey { try PKICache.shared.key(pem) }
 }
 
 /// An issuer (`issuer/<id>`): a CA certificate, the key that signs with it if the mount holds
@@ -37,7 +37,7 @@ struct PKIIssuerEntry: Codable, Sendable {
     static let allUsages = ["crl-signing", "issuing-certificates", "ocsp-signing", "read-only"]
 
     func parsed() throws(TresorError) -> Certificate {
-        do { return try Certificate(pemEncoded: certificate.trimmingCharacters(in: .whitespacesAndNewlines)) } catch {
+        do { return try PKICache.shared.certificate(certificate) } catch {
             throw .internalError("stored issuer \(id) has an unreadable certificate")
         }
     }
@@ -55,11 +55,7 @@ struct PKIIssuerEntry: Codable, Sendable {
     }
 }
 
-/// A certificate the mount issued (`certs/<serial>`), and its revocation (`revoked/<serial>`).
-struct PKICertEntry: Codable, Sendable {
-    var der: String
-}
-
+/// A revocation (`revoked/<serial>`), with the revoked certificate's DER in base64.
 struct PKIRevokedEntry: Codable, Sendable {
     var serialNumber: String
     var revocationTime: Double
@@ -115,11 +111,21 @@ struct PKIStoredCRL: Codable, Sendable {
 /// Serial numbers in Vault's text form: lowercase two-digit hex bytes joined by ":"; storage
 /// keys use "-".
 enum PKISerial {
-    static func text(_ serial: Certificate.SerialNumber) -> String {
-        serial.bytes.map { byte in
-            let hex = String(byte, radix: 16)
-            return hex.count == 1 ? "0" + hex : hex
-        }.joined(separator: ":")
+    static func text(_ serial: Certificate.SerialNumber) -> String { hex(serial, separator: UInt8(ascii: ":")) }
+
+    /// The storage key of a serial: its bytes in hex joined by "-".
+    static func storageKey(_ serial: Certificate.SerialNumber) -> String { hex(serial, separator: UInt8(ascii: "-")) }
+
+    private static func hex(_ serial: Certificate.SerialNumber, separator: UInt8) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(serial.bytes.count * 3)
+        for byte in serial.bytes {
+            if !out.isEmpty { out.append(separator) }
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0f)])
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// A random serial below 2^159, so its DER INTEGER never needs more than 20 octets.

@@ -16,7 +16,7 @@ struct PKINamePolicy: Sendable {
     func allowsCommonName(_ cn: String) -> Bool {
         if role.cnValidations == ["disabled"] { return true }
         guard allows(cn) else { return false }
-        return role.cnValidations.contains(cn.contains("@") ? "email" : "hostname")
+        return role.cnValidations.contains(cn.utf8.contains(UInt8(ascii: "@")) ? "email" : "hostname")
     }
 
     func allows(_ name: String) -> Bool {
@@ -25,14 +25,14 @@ struct PKINamePolicy: Sendable {
         var isEmail = false
         var isWildcard = false
         var wildcardLabel = ""
-        if reduced.contains("@") {
+        if reduced.utf8.contains(UInt8(ascii: "@")) {
             let parts = reduced.split(separator: "@", omittingEmptySubsequences: false)
             guard parts.count == 2 else { return false }
             reduced = String(parts[1])
             emailDomain = reduced
             isEmail = true
         }
-        if reduced.contains("*") {
+        if reduced.utf8.contains(UInt8(ascii: "*")) {
             isWildcard = true
             guard role.allowWildcardCertificates else { return false }
             guard reduced.filter({ $0 == "*" }).count == 1 else { return false }
@@ -43,7 +43,7 @@ struct PKINamePolicy: Sendable {
                 wildcardLabel = reduced
                 reduced = ""
             }
-            if reduced.contains("*") { return false }
+            if reduced.utf8.contains(UInt8(ascii: "*")) { return false }
         }
         if isEmail && isWildcard { return false }
         if role.enforceHostnames {
@@ -65,7 +65,7 @@ struct PKINamePolicy: Sendable {
             if role.allowSubdomains && (reduced.hasSuffix("." + domain) || (isWildcard && reduced.caseInsensitiveEquals(domain))) {
                 return true
             }
-            if role.allowGlobDomains && domain.contains("*") && PKIGlob.matches(domain, name) { return true }
+            if role.allowGlobDomains && domain.utf8.contains(UInt8(ascii: "*")) && PKIGlob.matches(domain, name) { return true }
         }
         return false
     }

@@ -23,10 +23,24 @@ enum PKIPrivateKey: Sendable {
             do { return .rsa(try _RSA.Signing.PrivateKey(keySize: .init(bitCount: bits))) } catch {
                 throw .internalError("error generating RSA key: \(error)")
             }
-        case ("ec", 384): return .p384(P384.Signing.PrivateKey())
-        case ("ec", 521): return .p521(P521.Signing.PrivateKey())
-        case ("ec", _): return .p256(P256.Signing.PrivateKey())
+        case ("ec", 384): return .p384(randomScalar(48, mask: 0xff) { try P384.Signing.PrivateKey(rawRepresentation: $0) })
+        case ("ec", 521): return .p521(randomScalar(66, mask: 0x01) { try P521.Signing.PrivateKey(rawRepresentation: $0) })
+        case ("ec", _): return .p256(randomScalar(32, mask: 0xff) { try P256.Signing.PrivateKey(rawRepresentation: $0) })
         default: return .ed25519(Curve25519.Signing.PrivateKey())
+        }
+    }
+
+    /// An EC key from a uniformly random scalar: random bytes of the curve's size, drawn again in
+    /// the rare case BoringSSL refuses them as out of range (zero, or not below the group order).
+    /// swift-crypto's own generator runs a FIPS pairwise test (a signature and its verification)
+    /// and, by default, redraws keys until one is "compact representable": together three times
+    /// the cost of the certificate's own signature, for properties a leaf key does not need.
+    private static func randomScalar<Key>(_ size: Int, mask: UInt8, _ make: ([UInt8]) throws -> Key) -> Key {
+        var generator = SystemRandomNumberGenerator()
+        while true {
+            var bytes = (0..<size).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            bytes[0] &= mask
+            if let key = try? make(bytes) { return key }
         }
     }
 

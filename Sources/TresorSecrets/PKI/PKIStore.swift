@@ -156,13 +156,13 @@ struct PKIStore: Sendable {
     // MARK: certificates
 
     func storeCertificate(_ certificate: Certificate) async throws {
-        let key = PKISerial.text(certificate.serialNumber).replacingOccurrences(of: ":", with: "-")
-        try await storage.putJSON("certs/" + key, PKICertEntry(der: Data(try PKIEncoding.der(certificate)).base64EncodedString()))
+        try await storage.put("certs/" + PKISerial.storageKey(certificate.serialNumber), try PKIEncoding.der(certificate))
     }
 
+    /// Issued certificates are stored as their DER, nothing else.
     func certificate(serialKey: String) async throws -> Certificate? {
-        guard let entry = try await storage.getJSON("certs/" + serialKey, as: PKICertEntry.self) else { return nil }
-        return try PKIEncoding.certificate(der: entry.der)
+        guard let der = try await storage.get("certs/" + serialKey) else { return nil }
+        do { return try Certificate(derEncoded: der) } catch { throw TresorError.internalError("stored certificate \(serialKey) is unreadable") }
     }
 
     func revocation(serialKey: String) async throws -> PKIRevokedEntry? {

@@ -1,5 +1,6 @@
 import Crypto
 import CryptoExtras
+import ExtrasBase64
 import Foundation
 import SwiftASN1
 import TresorCore
@@ -218,9 +219,24 @@ enum ECKeys {
 
 /// PEM armour (RFC 7468): 64-column base64 between labelled lines.
 enum PEM {
-    static func encode(_ label: String, _ der: Data) -> String {
-        let text = der.base64EncodedString(options: [.lineLength64Characters, .endLineWithLineFeed])
-        return "-----BEGIN \(label)-----\n\(text)\n-----END \(label)-----"
+    static func encode(_ label: String, _ der: Data) -> String { encode(label, [UInt8](der)) }
+
+    /// Written byte by byte: this runs for every certificate issued, and Foundation's line-wrapping
+    /// base64 and swift-asn1's `pemString` both cost more than signing the certificate.
+    static func encode(_ label: String, _ der: [UInt8]) -> String {
+        let base64 = Array(Base64.encodeToString(bytes: der).utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(base64.count + base64.count / 64 + 2 * label.utf8.count + 40)
+        out += Array("-----BEGIN \(label)-----\n".utf8)
+        var index = 0
+        while index < base64.count {
+            let end = min(index + 64, base64.count)
+            out += base64[index..<end]
+            out.append(0x0a)
+            index = end
+        }
+        out += Array("-----END \(label)-----".utf8)
+        return String(decoding: out, as: UTF8.self)
     }
 
     static func decode(_ pem: String) -> Data? {
