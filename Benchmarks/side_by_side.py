@@ -27,6 +27,9 @@ from k8s_double import KubernetesDouble  # noqa: E402
 from postgres_cluster import PostgresCluster  # noqa: E402
 from production import make_tls  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import pki_bench  # noqa: E402
+
 CREATE_ROLE = """CREATE ROLE "{{name}}" WITH LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}';"""
 
 
@@ -65,6 +68,8 @@ class Server:
         self.proc, self.startup = self.launch(self.port)
         time.sleep(1)
         self.idle_rss = rss_kib(self.proc.pid)
+        self.bodies = {}
+        self.ocsp_path = ""
         self.write("secret/data/bench", {"data": {"user": "app", "password": "x" * 32}})
 
     def launch(self, port):
@@ -125,7 +130,6 @@ class Server:
         self.write("transit/keys/bench", {})
         self.write("transit/keys/bench-ed", {"type": "ed25519"})
         kib = base64.b64encode(os.urandom(1024)).decode()
-        self.bodies = {}
 
         def body(name, value):
             path = Path(self.home) / f"{name}.json"
@@ -223,7 +227,7 @@ def run_alternating(servers, workload, rounds, seconds, results, script_args=())
         for server in servers:
             # A body file of each server's own (transit ciphertexts and signatures differ).
             args = (server.bodies[script_args[0]],) if script == "post_file.lua" else script_args
-            rps, p99, errors = wrk(server, path, script, conns, seconds, args)
+            rps, p99, errors = wrk(server, path.replace("{ocsp}", server.ocsp_path), script, conns, seconds, args)
             entry = results.setdefault(name, {}).setdefault(server.name, {"rps": [], "p99": [], "errors": 0})
             entry["rps"].append(rps)
             entry["p99"].append(p99)
@@ -237,6 +241,7 @@ def main():
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=int, default=8)
     parser.add_argument("--leak-rounds", type=int, default=4)
+    parser.add_argument("--crl-revoked", type=int, default=100_000, help="revoked certificates in the CRL rebuild row (0: skip)")
     args = parser.parse_args()
 
     cluster = PostgresCluster()
@@ -254,6 +259,7 @@ def main():
             server.setup_kubernetes(double)
             server.setup_userpass()
             server.setup_transit()
+            pki_bench.setup(server)
         # Start-up is sampled on a quiet machine, before any load, alternating the servers: after
         # the load, a collector still returning memory would be measured along with the launch.
         launches = {s.name: [s.startup] for s in servers}
@@ -266,6 +272,9 @@ def main():
             run_alternating(servers, workload, args.rounds, args.seconds, results, extra)
         for workload, body in TRANSIT:
             run_alternating(servers, workload, args.rounds, args.seconds, results, (body,))
+        for workload, body in pki_bench.WORKLOADS:
+            run_alternating(servers, workload, args.rounds, args.seconds, results, (body,) if body else ())
+        crl_seconds = {s.name: pki_bench.crl_rebuild_seconds(s, args.crl_revoked) for s in servers} if args.crl_revoked else {}
         contended = ("KV v2 read (16 conns) during 50 userpass logins",) + KV_READ[1:]
         run_under_logins(servers, contended, 50, args.rounds, args.seconds, results)
         after = {s.name: rss_kib(s.proc.pid) for s in servers}
@@ -293,6 +302,8 @@ def main():
         rows.append((f"{name} p99 ms", statistics.median(t["p99"]), statistics.median(b["p99"])))
         if t["errors"] or b["errors"]:
             rows.append((f"{name} non-2xx", t["errors"], b["errors"]))
+    if crl_seconds:
+        rows.append((f"CRL rebuild with {args.crl_revoked:,} revoked certificates s", crl_seconds["tresor"], crl_seconds["openbao"]))
     rows.append(("start-up to healthy ms", startup["tresor"] * 1000, startup["openbao"] * 1000))
     rows.append(("idle RSS MiB", idle["tresor"] / 1024, idle["openbao"] / 1024))
     rows.append(("RSS after load MiB", after["tresor"] / 1024, after["openbao"] / 1024))

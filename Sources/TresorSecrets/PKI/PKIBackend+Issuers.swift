@@ -212,7 +212,7 @@ extension PKIBackend {
             entry.id != issuer.id && (try? entry.parsed()).map { certificate.issuer == $0.subject && $0.publicKey.isValidSignature(certificate.signature, for: certificate) } == true
         }) {
             let entry = PKIRevokedEntry(serialNumber: issuer.serialNumber, revocationTime: now.timeIntervalSince1970, issuerID: parent.id,
-                                        der: Data(try PKIEncoding.der(certificate)).base64EncodedString())
+                                        notAfter: certificate.notValidAfter.timeIntervalSince1970)
             try await ctx.storage.putJSON("revoked/" + serialKey, entry)
             try await rebuildCRL(store, issuer: parent, now: now)
         } else {

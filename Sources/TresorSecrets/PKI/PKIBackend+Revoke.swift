@@ -110,7 +110,7 @@ extension PKIBackend {
             (try? entry.parsed()).map { certificate.issuer == $0.subject && $0.publicKey.isValidSignature(certificate.signature, for: certificate) } == true
         }
         let entry = PKIRevokedEntry(serialNumber: PKISerial.text(certificate.serialNumber), revocationTime: now.timeIntervalSince1970,
-                                    issuerID: signer?.id ?? "", der: Data(try PKIEncoding.der(certificate)).base64EncodedString())
+                                    issuerID: signer?.id ?? "", notAfter: certificate.notValidAfter.timeIntervalSince1970)
         try await store.storage.putJSON("revoked/" + serialKey, entry)
         if rebuild, let signer {
             if !config.autoRebuild {
@@ -151,7 +151,7 @@ extension PKIBackend {
             for serialKey in try await store.storage.list("revoked/") where !serialKey.hasSuffix("/") {
                 guard let revoked = try await store.revocation(serialKey: serialKey), revoked.issuerID == issuer.id,
                       revoked.revocationTime >= since,
-                      let bytes = PKISerial.hexBytes(serialKey.replacingOccurrences(of: "-", with: "")) else { continue }
+                      let bytes = PKISerial.hexBytes(Array(serialKey.utf8), skippingSeparators: true) else { continue }
                 entries.append(PKICRL.Entry(serial: Certificate.SerialNumber(bytes: bytes), revokedAt: Date(timeIntervalSince1970: revoked.revocationTime)))
             }
         }

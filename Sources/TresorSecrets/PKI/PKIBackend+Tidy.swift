@@ -127,8 +127,7 @@ extension PKIBackend {
         var touchedIssuers: Set<String> = []
         if config.tidyRevokedCerts {
             for key in try await store.storage.list("revoked/") where !key.hasSuffix("/") {
-                guard let entry = try await store.revocation(serialKey: key),
-                      let certificate = try? PKIEncoding.certificate(der: entry.der), certificate.notValidAfter < cutoff else { continue }
+                guard let entry = try await store.revocation(serialKey: key), entry.notAfter < cutoff.timeIntervalSince1970 else { continue }
                 try await store.storage.delete("revoked/" + key)
                 try await store.storage.delete("certs/" + key)
                 touchedIssuers.insert(entry.issuerID)

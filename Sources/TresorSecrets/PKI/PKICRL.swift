@@ -71,19 +71,28 @@ enum PKIDER {
 
     /// UTCTime through 2049, GeneralizedTime after, whole seconds (RFC 5280 4.1.2.5).
     static func time(_ date: Date, into s: inout DER.Serializer) throws {
-        let c = Calendar(identifier: .gregorian).dateComponents(in: TimeZone(identifier: "UTC")!, from: date)
-        let (year, month, day, hour, minute, second) = (c.year!, c.month!, c.day!, c.hour!, c.minute!, c.second!)
-        if year < 2050 {
-            try s.serialize(UTCTime(year: year, month: month, day: day, hours: hour, minutes: minute, seconds: second))
+        let t = utc(date)
+        if t.year < 2050 {
+            try s.serialize(UTCTime(year: t.year, month: t.month, day: t.day, hours: t.hour, minutes: t.minute, seconds: t.second))
         } else {
-            try s.serialize(GeneralizedTime(year: year, month: month, day: day, hours: hour, minutes: minute, seconds: second, fractionalSeconds: 0))
+            try s.serialize(GeneralizedTime(year: t.year, month: t.month, day: t.day, hours: t.hour, minutes: t.minute, seconds: t.second,
+                                            fractionalSeconds: 0))
         }
     }
 
     static func generalizedTime(_ date: Date, into s: inout DER.Serializer) throws {
-        let c = Calendar(identifier: .gregorian).dateComponents(in: TimeZone(identifier: "UTC")!, from: date)
-        try s.serialize(GeneralizedTime(year: c.year!, month: c.month!, day: c.day!, hours: c.hour!, minutes: c.minute!,
-                                        seconds: c.second!, fractionalSeconds: 0))
+        let t = utc(date)
+        try s.serialize(GeneralizedTime(year: t.year, month: t.month, day: t.day, hours: t.hour, minutes: t.minute, seconds: t.second,
+                                        fractionalSeconds: 0))
+    }
+
+    /// The UTC calendar fields of a date, from the C library: a CRL writes one per revoked
+    /// certificate, and Foundation's Calendar costs microseconds each.
+    static func utc(_ date: Date) -> (year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int) {
+        var seconds = time_t(date.timeIntervalSince1970.rounded(.down))
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        return (Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1, Int(parts.tm_mday), Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec))
     }
 
     /// SEQUENCE { tbs, algorithm, BIT STRING signature }: a CRL or a BasicOCSPResponse.

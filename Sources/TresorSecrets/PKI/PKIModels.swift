@@ -55,12 +55,33 @@ struct PKIIssuerEntry: Codable, Sendable {
     }
 }
 
-/// A revocation (`revoked/<serial>`), with the revoked certificate's DER in base64.
-struct PKIRevokedEntry: Codable, Sendable {
+/// A revocation (`revoked/<serial>`): small and read without Foundation's decoder, because a CRL
+/// rebuild reads every one. The certificate itself stays under `certs/`.
+struct PKIRevokedEntry: JSONDocument, Sendable {
     var serialNumber: String
     var revocationTime: Double
     var issuerID: String
-    var der: String
+    /// When the revoked certificate expires, for tidy.
+    var notAfter: Double
+
+    init(serialNumber: String, revocationTime: Double, issuerID: String, notAfter: Double) {
+        self.serialNumber = serialNumber
+        self.revocationTime = revocationTime
+        self.issuerID = issuerID
+        self.notAfter = notAfter
+    }
+
+    init(storedJSON: JSONValue) throws {
+        let object = try StoredObject(storedJSON, of: Self.self)
+        serialNumber = try object.string("serial")
+        revocationTime = try object.double("time")
+        issuerID = try object.string("issuer")
+        notAfter = try object.double("not_after")
+    }
+
+    var storedJSON: JSONValue {
+        ["serial": .string(serialNumber), "time": .double(revocationTime), "issuer": .string(issuerID), "not_after": .double(notAfter)]
+    }
 }
 
 /// `config/urls` and the same fields on an issuer.
@@ -148,16 +169,31 @@ enum PKISerial {
     static func text(key: String) -> String { key.replacingOccurrences(of: "-", with: ":") }
 
     /// Bytes of an even-length hex string; nil for anything else.
-    static func hexBytes(_ text: String) -> [UInt8]? {
-        let digits = Array(text.utf8)
-        guard digits.count % 2 == 0 else { return nil }
+    static func hexBytes(_ text: String) -> [UInt8]? { hexBytes(Array(text.utf8)) }
+
+    /// Bytes of hex digits, skipping "-" and ":" separators; nil for anything else or an odd count.
+    static func hexBytes(_ digits: [UInt8], skippingSeparators: Bool = false) -> [UInt8]? {
+        func value(_ c: UInt8) -> UInt8? {
+            switch c {
+            case 0x30...0x39: c - 0x30
+            case 0x61...0x66: c - 0x61 + 10
+            case 0x41...0x46: c - 0x41 + 10
+            default: nil
+            }
+        }
         var out: [UInt8] = []
         out.reserveCapacity(digits.count / 2)
-        for index in stride(from: 0, to: digits.count, by: 2) {
-            guard let high = UInt8(String(UnicodeScalar(digits[index])), radix: 16),
-                  let low = UInt8(String(UnicodeScalar(digits[index + 1])), radix: 16) else { return nil }
-            out.append(high << 4 | low)
+        var high: UInt8?
+        for c in digits {
+            if skippingSeparators && (c == 0x2d || c == 0x3a) { continue }
+            guard let v = value(c) else { return nil }
+            if let h = high {
+                out.append(h << 4 | v)
+                high = nil
+            } else {
+                high = v
+            }
         }
-        return out
+        return high == nil ? out : nil
     }
 }
