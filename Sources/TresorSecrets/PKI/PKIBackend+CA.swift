@@ -106,8 +106,8 @@ extension PKIBackend {
         let format = try PKIFormat.parse(try fields.string("format"))
         let store = PKIStore(storage: ctx.storage)
         await ctx.storage.lock("config/defaults")
-        var issuerName = try fields.string("issuer_name").trimmingCharacters(in: .whitespaces)
-        let keyName = try fields.string("key_name").trimmingCharacters(in: .whitespaces)
+        var issuerName = try fields.string("issuer_name").trimmingWhitespace()
+        let keyName = try fields.string("key_name").trimmingWhitespace()
         try PKIStore.checkName(issuerName, kind: "issuer")
         try PKIStore.checkName(keyName, kind: "key")
         let existingIssuers = try await store.issuers()
@@ -178,7 +178,7 @@ extension PKIBackend {
         let format = try PKIFormat.parse(try fields.string("format"))
         let store = PKIStore(storage: ctx.storage)
         await ctx.storage.lock("config/defaults")
-        let keyName = try fields.string("key_name").trimmingCharacters(in: .whitespaces)
+        let keyName = try fields.string("key_name").trimmingWhitespace()
         try PKIStore.checkName(keyName, kind: "key")
         let (key, existingKey) = try await caKey(store, fields, mode: mode)
         let (plan, _) = try caPlan(fields, publicKey: key.publicKey, ttl: ctx.ttl, now: Date(), urls: PKIURLs())
@@ -251,7 +251,7 @@ extension PKIBackend {
         try await store.storeCertificate(certificate)
         var data = try certificateData(certificate, issuer: issuer, format: format, privateKey: nil, pkcs8: false, removeRoots: false)
         let chain = [try PKIEncoding.encode(certificate, format)] + issuer.caChain.map {
-            format == .der ? (try? PKIEncoding.parsePEM($0)).flatMap { try? PKIEncoding.encode($0, .der) } ?? "" : $0.trimmingCharacters(in: .whitespacesAndNewlines)
+            format == .der ? (try? PKIEncoding.parsePEM($0)).flatMap { try? PKIEncoding.encode($0, .der) } ?? "" : $0.trimmingWhitespace()
         }
         data["ca_chain"] = JSONValue(chain)
         data.removeValue(forKey: "not_before")
@@ -272,7 +272,7 @@ extension PKIBackend {
     static func signSelfIssued(_ ctx: RequestContext, _ fields: FieldData, ref: String) async throws -> LogicalResponse? {
         let store = PKIStore(storage: ctx.storage)
         let (issuer, issuerCertificate, issuerKey) = try await signingIssuer(store, ref: ref)
-        let text = try fields.string("certificate").trimmingCharacters(in: .whitespacesAndNewlines)
+        let text = try fields.string("certificate").trimmingWhitespace()
         let documents = PKIPEM.documents(text)
         guard !documents.isEmpty else { throw TresorError.badRequest("certificate could not be PEM-decoded") }
         guard documents.count == 1 else { throw TresorError.badRequest("\(documents.count) certificates found in PEM file, expected 1") }
@@ -295,6 +295,6 @@ extension PKIBackend {
             notValidAfter: given.notValidAfter, issuer: issuerCertificate.subject, subject: given.subject,
             signatureAlgorithm: PKICertificateFactory.signatureAlgorithm(issuerKey, bits: 0), extensions: extensions,
             issuerPrivateKey: issuerKey.certificateKey)
-        return LogicalResponse(data: ["certificate": .string(try PKIEncoding.pem(signed)), "issuing_ca": .string(issuer.certificate.trimmingCharacters(in: .whitespacesAndNewlines))])
+        return LogicalResponse(data: ["certificate": .string(try PKIEncoding.pem(signed)), "issuing_ca": .string(issuer.certificate.trimmingWhitespace())])
     }
 }

@@ -11,11 +11,11 @@ extension PKIBackend {
         return [
             raw("ca") { store in .bytes(try await defaultIssuerDER(store), contentType: "application/pkix-cert") },
             raw("ca/pem") { store in
-                .bytes(Array(try await defaultIssuer(store)?.certificate.trimmingCharacters(in: .whitespacesAndNewlines).utf8 ?? "".utf8),
+                .bytes(Array(try await defaultIssuer(store)?.certificate.trimmingWhitespace().utf8 ?? "".utf8),
                        contentType: "application/pem-certificate-chain")
             },
             raw("ca_chain") { store in
-                let chain = try await defaultIssuer(store)?.caChain.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) } ?? []
+                let chain = try await defaultIssuer(store)?.caChain.map { $0.trimmingWhitespace() } ?? []
                 return .bytes(Array(chain.joined(separator: "\n").utf8), contentType: "application/pkix-cert")
             },
             raw("crl") { store in .bytes(try await defaultCRL(store), contentType: "application/pkix-crl") },
@@ -35,11 +35,11 @@ extension PKIBackend {
             },
             raw("cert/ca") { store in
                 guard let issuer = try await defaultIssuer(store) else { throw TresorError.badRequest("no default issuer currently configured") }
-                return LogicalResponse(data: certData(issuer.certificate.trimmingCharacters(in: .whitespacesAndNewlines), revoked: nil))
+                return LogicalResponse(data: certData(issuer.certificate.trimmingWhitespace(), revoked: nil))
             },
             raw("cert/ca_chain") { store in
                 guard let issuer = try await defaultIssuer(store) else { throw TresorError.badRequest("no default issuer currently configured") }
-                let chain = issuer.caChain.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.joined(separator: "\n")
+                let chain = issuer.caChain.map { $0.trimmingWhitespace() }.joined(separator: "\n")
                 var data = certData(chain, revoked: nil)
                 data["ca_chain"] = .string(chain)
                 return LogicalResponse(data: data)

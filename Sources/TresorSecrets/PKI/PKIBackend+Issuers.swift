@@ -98,7 +98,7 @@ extension PKIBackend {
         var issuer = try await store.resolveIssuer(ctx.capture("issuer_ref"))
         func given(_ name: String) -> Bool { !merge || fields.has(name) }
         if given("issuer_name") {
-            let name = try fields.string("issuer_name").trimmingCharacters(in: .whitespaces)
+            let name = try fields.string("issuer_name").trimmingWhitespace()
             try PKIStore.checkName(name, kind: "issuer")
             let taken = try await store.issuers().contains { $0.name == name && $0.id != issuer.id }
             if !name.isEmpty && taken {
@@ -264,7 +264,7 @@ extension PKIBackend {
                     let store = PKIStore(storage: ctx.storage)
                     await ctx.storage.lock("config/defaults")
                     var entry = try await store.resolveKey(ctx.capture("key_ref"))
-                    let name = try fields.string("key_name").trimmingCharacters(in: .whitespaces)
+                    let name = try fields.string("key_name").trimmingWhitespace()
                     try PKIStore.checkName(name, kind: "key")
                     let taken = try await store.keys().contains { $0.name == name && $0.id != entry.id }
                     if !name.isEmpty && taken {
@@ -301,7 +301,7 @@ extension PKIBackend {
                         if mode == "kms" { throw TresorError.badRequest("managed keys (\"kms\") are not supported by Tresor") }
                         throw TresorError.badRequest("the \"exported\" path parameter must be \"internal\", \"existing\", exported\" or \"kms\"")
                     }
-                    let name = try fields.string("key_name").trimmingCharacters(in: .whitespaces)
+                    let name = try fields.string("key_name").trimmingWhitespace()
                     try PKIStore.checkName(name, kind: "key")
                     let key: PKIPrivateKey
                     do { key = try PKIPrivateKey.generate(type: try fields.string("key_type"), bits: Int(try fields.int("key_bits"))) } catch let error as TresorError {
@@ -323,7 +323,7 @@ extension PKIBackend {
                     let documents = PKIPEM.documents(text).filter { $0.discriminator.hasSuffix("PRIVATE KEY") }
                     guard documents.count == 1 else { throw TresorError.badRequest("only a single key can be present within the pem_bundle for importing") }
                     let key = try PKIPrivateKey.parse(documents[0])
-                    let name = try fields.string("key_name").trimmingCharacters(in: .whitespaces)
+                    let name = try fields.string("key_name").trimmingWhitespace()
                     try PKIStore.checkName(name, kind: "key")
                     await ctx.storage.lock("config/defaults")
                     let (entry, isNew) = try await PKIStore(storage: ctx.storage).importKey(key, name: name)

@@ -36,7 +36,7 @@ struct PKIIssuance {
 
     /// The parsed and signature-checked CSR of a sign request.
     static func parseCSR(_ fields: FieldData, role: PKIRole?) throws(TresorError) -> CertificateSigningRequest {
-        let text = try fields.string("csr").trimmingCharacters(in: .whitespacesAndNewlines)
+        let text = try fields.string("csr").trimmingWhitespace()
         guard !text.isEmpty else { throw .badRequest("\"csr\" is empty") }
         guard let document = PKIPEM.single(text) else { throw .badRequest("csr contains no data") }
         let csr: CertificateSigningRequest
@@ -98,7 +98,7 @@ struct PKIIssuance {
                 }
             }
         } else {
-            for name in try fields.string("alt_names").split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !name.isEmpty {
+            for name in try fields.string("alt_names").split(separator: ",").map({ $0.trimmingWhitespace() }) where !name.isEmpty {
                 if name.utf8.contains(UInt8(ascii: "@")) { emails.append(name) } else { dnsNames.append(name) }
             }
             ipTexts = try fields.strings("ip_sans")

@@ -151,7 +151,7 @@ enum PKISerial {
 
     /// A random serial below 2^159, so its DER INTEGER never needs more than 20 octets.
     static func random() -> Certificate.SerialNumber {
-        var bytes = (0..<20).map { _ in UInt8.random(in: 0...255) }
+        var bytes = TransitCrypto.randomBytes(20)
         bytes[0] &= 0x7f
         if bytes.allSatisfy({ $0 == 0 }) { bytes[19] = 1 }
         return Certificate.SerialNumber(bytes: bytes)

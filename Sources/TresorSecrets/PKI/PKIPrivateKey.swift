@@ -36,9 +36,8 @@ enum PKIPrivateKey: Sendable {
     /// and, by default, redraws keys until one is "compact representable": together three times
     /// the cost of the certificate's own signature, for properties a leaf key does not need.
     private static func randomScalar<Key>(_ size: Int, mask: UInt8, _ make: ([UInt8]) throws -> Key) -> Key {
-        var generator = SystemRandomNumberGenerator()
         while true {
-            var bytes = (0..<size).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            var bytes = TransitCrypto.randomBytes(size)
             bytes[0] &= mask
             if let key = try? make(bytes) { return key }
         }

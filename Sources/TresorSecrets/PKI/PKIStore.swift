@@ -46,7 +46,7 @@ struct PKIStore: Sendable {
 
     /// Vault's reference rule: "default", then an ID, then a name.
     func resolveIssuer(_ ref: String) async throws -> PKIIssuerEntry {
-        let ref = ref.trimmingCharacters(in: .whitespaces)
+        let ref = ref.trimmingWhitespace()
         if ref.isEmpty || ref.lowercased() == "default" {
             let id = try await defaults().defaultIssuer
             guard !id.isEmpty, let entry = try await issuer(id) else { throw TresorError.internalError("no default issuer currently configured") }
@@ -58,7 +58,7 @@ struct PKIStore: Sendable {
     }
 
     func resolveKey(_ ref: String) async throws -> PKIKeyEntry {
-        let ref = ref.trimmingCharacters(in: .whitespaces)
+        let ref = ref.trimmingWhitespace()
         if ref.isEmpty || ref.lowercased() == "default" {
             let id = try await defaults().defaultKey
             guard !id.isEmpty, let entry = try await key(id) else { throw TresorError.internalError("no default key currently configured") }
