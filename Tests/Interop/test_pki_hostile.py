@@ -94,3 +94,25 @@ def test_bad_imports_and_references(pki):
     assert server.http("GET", f"{mount}/issuer/nope").status_code == 500
     assert server.http("POST", f"{mount}/issue/missing", json={"common_name": "a.example.com"}).json()["errors"] == ["unknown role: missing"]
     assert server.http("POST", f"{mount}/roles/bad", json={"key_type": "rsa", "key_bits": 1024}).status_code == 400
+
+
+def test_private_keys_never_reach_the_audit_log(tresor, tmp_path):
+    log = tmp_path / "pki-audit.log"
+    client = tresor.client()
+    mount = "pki-audit-" + uuid.uuid4().hex[:6]
+    client.sys.enable_secrets_engine(backend_type="pki", path=mount)
+    client.sys.enable_audit_device(device_type="file", path="pki-audit", options={"file_path": str(log)})
+    try:
+        root = tresor.http("POST", f"{mount}/root/generate/exported", json={"common_name": "Audit Root", "key_type": "ec"}).json()["data"]
+        tresor.http("POST", f"{mount}/roles/r", json={"allow_any_name": True, "key_type": "ec"})
+        leaf = tresor.http("POST", f"{mount}/issue/r", json={"common_name": "a.example.com"}).json()["data"]
+        generated = tresor.http("POST", f"{mount}/keys/generate/exported", json={"key_type": "ec"}).json()["data"]
+        tresor.http("POST", f"{mount}/revoke-with-key", json={"serial_number": leaf["serial_number"], "private_key": leaf["private_key"]})
+    finally:
+        client.sys.disable_audit_device(path="pki-audit")
+        client.sys.disable_secrets_engine(path=mount)
+    text = log.read_text()
+    assert f"{mount}/issue/r" in text, "the requests were audited"
+    for key in (root["private_key"], leaf["private_key"], generated["private_key"]):
+        body = key.splitlines()[1]
+        assert body not in text
