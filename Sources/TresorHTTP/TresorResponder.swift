@@ -9,17 +9,29 @@ import NIOCore
     let core: Core
     let maxRequestSize: Int
     let jsonLimits: JSONLimits
+    /// Present on clustered nodes: what a standby cannot answer goes to the active node.
+    let forwarder: StandbyForwarder?
 
     public init(core: Core, maxRequestSize: Int = RequestMapper.defaultMaxRequestSize, jsonLimits: JSONLimits = .requestDefault) {
         self.core = core
         self.maxRequestSize = maxRequestSize
         self.jsonLimits = jsonLimits
+        self.forwarder = core.haEnabled ? StandbyForwarder(core: core) : nil
     }
 
     public func respond(to request: Request, remoteAddress: SocketAddress?) async -> Response {
-        let rendered = await handle(request, remoteAddress: remoteAddress)
+        if let forwarder, forwarder.shouldForward(request) {
+            var request = request
+            guard let body = try? await request.collectBody(upTo: maxRequestSize) else {
+                return Self.response(ResponseRenderer.error(.payloadTooLarge), isHead: false)
+            }
+            return await forwarder.forward(request, body: body)
+        }
+        return Self.response(await handle(request, remoteAddress: remoteAddress), isHead: request.method == .head)
+    }
+
+    static func response(_ rendered: RenderedResponse, isHead: Bool) -> Response {
         var headers: HTTPFields = [.contentType: rendered.contentType ?? "application/json", .cacheControl: "no-store", .date: HTTPDate.now()]
-        let isHead = request.method == .head
         guard let body = rendered.body, !isHead else {
             if let body = rendered.body { headers[.contentLength] = String(body.count) }
             return Response(status: .init(code: rendered.status), headers: headers, body: .init())

@@ -2,21 +2,32 @@ import Foundation
 import Logging
 import NIOCore
 import PostgresNIO
+import Synchronization
 @_spi(Server) import TresorCore
 import TresorPostgres
 
 /// The shared store for several nodes: one table of key → encrypted value in PostgreSQL.
 /// Keys use the "C" collation so a prefix is one index range, as in the SQLite backend.
 public final class PostgreSQLBackend: PhysicalBackend {
-    private let client: PostgresClient
+    let client: PostgresClient
     private let table: String
-    private let logger: Logger
+    let logger: Logger
     private let runner: Task<Void, Never>
+    /// Vault's `ha_table` when `ha_enabled`: the lock (PostgreSQLHALock.swift) and the fence.
+    let haTable: String?
+    /// The node every commit must hold the lock for (the active node's own identity).
+    let fenceIdentity = Mutex<String?>(nil)
+    /// Told when a commit finds the lock gone, so the node steps down.
+    private let fenceLost = Mutex<(@Sendable () -> Void)?>(nil)
+
+    public func onFenceLost(_ handler: @escaping @Sendable () -> Void) {
+        fenceLost.withLock { $0 = handler }
+    }
 
     /// - Parameter connectionURL: `postgres://user:password@host:port/database?sslmode=disable|prefer|require`
-    public static func open(connectionURL: String, table: String = "tresor_kv", logger: Logger) async throws -> PostgreSQLBackend {
-        guard table.range(of: "^[A-Za-z_][A-Za-z0-9_]{0,62}$", options: .regularExpression) != nil else {
-            throw StorageError("table name \"\(table)\" must be a plain SQL identifier")
+    public static func open(connectionURL: String, table: String = "tresor_kv", haTable: String? = nil, logger: Logger) async throws -> PostgreSQLBackend {
+        for name in [table] + (haTable.map { [$0] } ?? []) where name.range(of: "^[A-Za-z_][A-Za-z0-9_]{0,62}$", options: .regularExpression) == nil {
+            throw StorageError("table name \"\(name)\" must be a plain SQL identifier")
         }
         var configuration: PostgresClient.Configuration
         do {
@@ -26,11 +37,13 @@ public final class PostgreSQLBackend: PhysicalBackend {
         }
         if configuration.username.isEmpty { configuration.username = "postgres" }
         configuration.options.maximumConnections = 16
-        let backend = PostgreSQLBackend(client: PostgresClient(configuration: configuration, backgroundLogger: logger), table: table, logger: logger)
+        let backend = PostgreSQLBackend(client: PostgresClient(configuration: configuration, backgroundLogger: logger), table: table,
+                                        haTable: haTable, logger: logger)
         do {
             try await backend.client.query(
                 "CREATE TABLE IF NOT EXISTS \(unescaped: table) (key TEXT COLLATE \"C\" PRIMARY KEY, value BYTEA NOT NULL)",
                 logger: logger)
+            try await backend.createHATable()
         } catch {
             backend.runner.cancel()
             throw StorageError("cannot use PostgreSQL at \(PostgresURL.redacted(connectionURL)): \(String(reflecting: error))")
@@ -38,9 +51,10 @@ public final class PostgreSQLBackend: PhysicalBackend {
         return backend
     }
 
-    private init(client: PostgresClient, table: String, logger: Logger) {
+    private init(client: PostgresClient, table: String, haTable: String?, logger: Logger) {
         self.client = client
         self.table = table
+        self.haTable = haTable
         self.logger = logger
         runner = Task { await client.run() }
     }
@@ -71,7 +85,36 @@ public final class PostgreSQLBackend: PhysicalBackend {
     public func commit(_ operations: [StorageOperation]) async throws {
         guard !operations.isEmpty else { return }
         let table = self.table
+        let fence = fenceIdentity.withLock { $0 }
+        let haTable = self.haTable
+        let lockKey = Self.lockKey
+        // PostgresNIO wraps what the body throws; the fence's refusal is told apart by this flag.
+        let fenced = Atomic<Bool>(false)
+        do {
+            try await commit(operations, table: table, fence: fence, haTable: haTable, lockKey: lockKey, fenced: fenced)
+        } catch {
+            if fenced.load(ordering: .relaxed) { throw TresorError.fencedOut }
+            throw error
+        }
+    }
+
+    private func commit(_ operations: [StorageOperation], table: String, fence: String?, haTable: String?, lockKey: String,
+                        fenced: borrowing Atomic<Bool>) async throws {
         try await client.withTransaction(logger: logger) { connection in
+            if let fence, let haTable {
+                // Fencing: the lock row, shared-locked for this transaction, must still be ours
+                // and live. A node that was frozen past its lock's expiry writes nothing.
+                let rows = try await connection.query(
+                    "SELECT 1 FROM \(unescaped: haTable) WHERE ha_key = \(lockKey) AND ha_identity = \(fence) AND valid_until > NOW() FOR SHARE",
+                    logger: logger)
+                var held = false
+                for try await _ in rows { held = true }
+                guard held else {
+                    fenced.store(true, ordering: .relaxed)
+                    fenceLost.withLock { $0 }?()
+                    throw TresorError.fencedOut
+                }
+            }
             for op in operations {
                 switch op {
                 case .put(let key, let value):

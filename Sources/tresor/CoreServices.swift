@@ -14,6 +14,18 @@ struct MaintenanceService: Service {
     }
 }
 
+/// The cluster loop on shared storage: take the lock when free, renew it while active, step
+/// down when it is lost.
+struct HighAvailabilityService: Service {
+    let core: Core
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            await core.runHighAvailability()
+        }
+    }
+}
+
 /// Unseals through the auto seal once the server is initialised and the seal service answers;
 /// until then the server stays sealed and the log says why. Owned by the service group too.
 struct AutoUnsealService: Service {

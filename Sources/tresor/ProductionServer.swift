@@ -40,7 +40,9 @@ enum ProductionServer {
         let removePIDFile = try config.pidFile.isEmpty ? nil : ServerProcess.writePIDFile(config.pidFile)
         defer { removePIDFile?() }
         let autoSeal = try SealFactory.make(config.seal, environment: environment)
-        let (physical, storageType) = try await StorageFactory.make(storage, logger: logger)
+        let (physical, storageType, haLock) = try await StorageFactory.make(storage, logger: logger)
+        // Standbys forward to the active node at its API address.
+        let apiAddress = config.apiAddr.isEmpty ? prepared[0].url : config.apiAddr
 
         var registry = BackendRegistry()
         SecretsEngines.register(into: &registry)
@@ -57,7 +59,10 @@ enum ProductionServer {
                             },
                             makeDevice: AuditDevices.factory(allowPrefix: config.allowAuditLogPrefixing)),
                         cacheSize: config.disableCache ? 0 : (config.cacheSize > 0 ? config.cacheSize : Barrier.defaultCacheSize),
-                        logger: logger)
+                        logger: logger, haLock: haLock, apiAddress: apiAddress)
+        if let postgres = physical as? PostgreSQLBackend, haLock != nil {
+            postgres.onFenceLost { [weak core] in core?.fencedOut() }
+        }
         let reopenOnHangUp = AuditReopener(core: core)
 
         let apps = try prepared.map { listener in
@@ -71,6 +76,9 @@ enum ProductionServer {
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: MaintenanceService(core: core), serviceName: "maintenance")]
         if autoSeal != nil {
             services.append(.init(service: AutoUnsealService(core: core, logger: logger), serviceName: "auto-unseal"))
+        }
+        if haLock != nil {
+            services.append(.init(service: HighAvailabilityService(core: core), serviceName: "high-availability"))
         }
         services += zip(prepared, apps).map { listener, app in
             ServiceGroupConfiguration.ServiceConfiguration(
@@ -153,10 +161,10 @@ struct PreparedListener {
 
 /// Turns a `storage` stanza into a physical backend.
 enum StorageFactory {
-    static func make(_ stanza: ServerConfig.Stanza, logger: Logger) async throws -> (PhysicalBackend, String) {
+    static func make(_ stanza: ServerConfig.Stanza, logger: Logger) async throws -> (PhysicalBackend, String, HALock?) {
         switch stanza.type {
         case "inmem":
-            return (InMemoryBackend(), "inmem")
+            return (InMemoryBackend(), "inmem", nil)
         case "sqlite", "raft", "file":
             // Vault tutorials use raft or file storage with a directory; Tresor keeps one SQLite
             // file in that directory so those configs work unchanged.
@@ -167,7 +175,7 @@ enum StorageFactory {
                 path = (path as NSString).appendingPathComponent("tresor.db")
             }
             do {
-                return (try await SQLiteBackend.open(path: path, logger: logger), "sqlite")
+                return (try await SQLiteBackend.open(path: path, logger: logger), "sqlite", nil)
             } catch let error as StorageError {
                 throw ConfigError(file: stanza.file, line: nil, message: "storage \"\(stanza.type)\": \(error.description)")
             }
@@ -175,8 +183,11 @@ enum StorageFactory {
             guard let url = stanza.options["connection_url"], !url.isEmpty else {
                 throw ConfigError(file: stanza.file, line: nil, message: "storage \"postgresql\": connection_url is required")
             }
+            let haEnabled = ["true", "1", "t"].contains((stanza.options["ha_enabled"] ?? "false").lowercased())
             do {
-                return (try await PostgreSQLBackend.open(connectionURL: url, table: stanza.options["table"] ?? "tresor_kv", logger: logger), "postgresql")
+                let backend = try await PostgreSQLBackend.open(connectionURL: url, table: stanza.options["table"] ?? "tresor_kv",
+                                                               haTable: haEnabled ? stanza.options["ha_table"] ?? "vault_ha_locks" : nil, logger: logger)
+                return (backend, "postgresql", haEnabled ? backend : nil)
             } catch let error as StorageError {
                 throw ConfigError(file: stanza.file, line: nil, message: "storage \"postgresql\": \(error.description)")
             }

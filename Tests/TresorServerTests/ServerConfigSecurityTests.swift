@@ -74,7 +74,7 @@ import Testing
         ("ha_storage \"consul\" {}", "ha_storage"),
         ("log_format = \"json\"", "log_format"),
         ("storage \"raft\" {\n path = \"/d\"\n retry_join = \"x\"\n}", "retry_join"),
-        ("storage \"postgresql\" {\n connection_url = \"postgres://x\"\n ha_enabled = \"true\"\n}", "ha_enabled"),
+        ("storage \"sqlite\" {\n path = \"/d\"\n ha_enabled = \"true\"\n}", "ha_enabled"),
         ("storage \"sqlite\" {\n path = \"/d\"\n journal_mode = \"off\"\n}", "journal_mode"),
         ("seal \"static\" {\n current_key_id = \"a\"\n current_key = \"b\"\n previous_key = \"c\"\n}", "previous_key"),
         ("audit \"file\" \"a\" {\n file_path = \"/var/log/a.log\"\n filter = \"x\"\n}", "filter"),

@@ -4,7 +4,7 @@ import TresorJSON
 
 struct OperatorCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "operator", abstract: "Initialise, unseal, seal and rotate.",
-        subcommands: [OperatorInit.self, OperatorUnseal.self, OperatorSeal.self, OperatorStepDown.self, OperatorKeyStatus.self, OperatorRotate.self])
+        subcommands: [OperatorInit.self, OperatorUnseal.self, OperatorSeal.self, OperatorStepDown.self, OperatorMembers.self, OperatorKeyStatus.self, OperatorRotate.self])
 }
 
 struct OperatorInit: APICommand {
@@ -81,6 +81,25 @@ struct OperatorStepDown: APICommand {
     func execute(_ ctx: CLIContext) async throws {
         _ = try await ctx.call("PUT", "sys/step-down", prefix: "Error stepping down: ")
         UI.output("Success! Stepped down: \(ctx.address)")
+    }
+}
+
+struct OperatorMembers: APICommand {
+    static let configuration = CommandConfiguration(commandName: "members", abstract: "List the nodes of an HA cluster.",
+        discussion: "Example:\n  tresor operator members")
+    @OptionGroup var global: GlobalOptions
+    func execute(_ ctx: CLIContext) async throws {
+        let response = try await ctx.call("GET", "sys/ha-status", prefix: "Error retrieving HA status: ")
+        let data = VaultJSON(response.json).data
+        if ctx.format == "json" { return UI.output(PrettyJSON.render(.object(data))) }
+        let nodes = data["nodes"]?.arrayValue ?? []
+        let rows = nodes.map { node -> [String] in
+            let n = VaultJSON(node)
+            return [n.string("hostname"), n.string("api_address"), n.string("cluster_address"), String(n.bool("active_node")),
+                    n.string("version"), n.string("upgrade_version"), "n/a", n.string("last_echo")]
+        }
+        UI.output(Columns.format(rows, header: ["Host Name", "API Address", "Cluster Address", "Active Node", "Version", "Upgrade Version",
+                                                "Redundancy Zone", "Last Echo"]))
     }
 }
 

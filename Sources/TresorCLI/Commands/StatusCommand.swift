@@ -20,6 +20,11 @@ struct StatusCommand: APICommand {
         if ctx.format == "json" {
             var object = seal.object
             object["ha_enabled"] = .bool(leader.bool("ha_enabled"))
+            if leader.bool("ha_enabled") && !sealed {
+                for key in ["is_self", "active_time", "leader_address", "leader_cluster_address", "performance_standby"] {
+                    object[key] = leader.object[key]
+                }
+            }
             UI.output(PrettyJSON.render(.object(object)))
         } else if let field = ctx.field {
             guard let value = seal.object[field] else { throw CLIFailure.local("Field \"\(field)\" not present in seal status") }
@@ -45,6 +50,11 @@ struct StatusCommand: APICommand {
                 rows.append(["Cluster ID", seal.string("cluster_id")])
             }
             rows.append(["HA Enabled", String(leader.bool("ha_enabled"))])
+            if leader.bool("ha_enabled") && !sealed {
+                rows.append(["HA Cluster", leader.string("leader_cluster_address").isEmpty ? "n/a" : leader.string("leader_cluster_address")])
+                rows.append(["HA Mode", leader.bool("is_self") ? "active" : "standby"])
+                if leader.bool("is_self") { rows.append(["Active Since", leader.string("active_time")]) }
+            }
             UI.output(Columns.format(rows, header: ["Key", "Value"]))
         }
         if sealed { throw CLIFailure.silent(2) }

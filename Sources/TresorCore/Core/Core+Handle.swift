@@ -27,7 +27,26 @@ extension Core {
     static let auditFailure = TresorError.internalError("audit failure: no audit device could record the request")
 
     /// Paths Vault serves outside its audited pipeline: status polls that carry no secrets.
+    /// What a standby answers itself besides the sealed-state paths: sealing the node itself.
+    public static let standbyPaths: Set<String> = ["seal"]
+    static let noActiveNode = TresorError(.sealed, status: 503, messages: ["local node not active but active cluster node not found"])
+
     static let unauditedSystemPaths: Set<String> = ["sys/health", "sys/seal-status", "sys/leader", "sys/init", "sys/unseal"]
+
+    /// `sys/seal` on a standby seals that node only. The caller's token and policies are read
+    /// from storage, not from anything the standby cached, and must grant sudo on `sys/seal`.
+    private func sealStandby(_ request: LogicalRequest) async throws -> CoreResponse {
+        guard request.isWrite else { throw TresorError.unsupportedOperation }
+        barrier.dropCache()
+        policies.invalidateAll()
+        defer { barrier.dropCache() }
+        try await tokens.loadSalt()
+        guard let entry = try await tokens.lookup(token: request.clientToken, storage: direct) else { throw TresorError.invalidToken }
+        let acl = try await policies.acl(for: entry.policies, storage: direct)
+        guard acl.allows(.update, path: "sys/seal", data: [:], needsSudo: true) else { throw TresorError.permissionDenied }
+        sealByOperator()
+        return CoreResponse(response: nil, operation: .update, mountType: "system", requestID: request.id)
+    }
 
     private func process(_ incoming: LogicalRequest) async throws -> CoreResponse {
         var request = incoming
@@ -45,13 +64,15 @@ extension Core {
             routed = (spec, canonical.captures)
         }
 
-        if isSealed {
-            // No mount table while sealed: a transient system backend serves the status paths.
+        if isSealed || isStandby {
+            // No mount table while sealed or standing by: a transient system backend serves the
+            // status paths. A standby's HTTP layer forwards the rest to the active node.
             let system = SystemBackend(core: self)
             guard request.path.hasPrefix("sys/"), case let relative = String(request.path.dropFirst(4)),
-                  system.specialPaths.allowedWhenSealed.matches(relative) else {
-                throw TresorError.sealed
+                  system.specialPaths.allowedWhenSealed.matches(relative) || (isStandby && Self.standbyPaths.contains(relative)) else {
+                throw isSealed ? TresorError.sealed : Self.noActiveNode
             }
+            if isStandby && relative == "seal" { return try await sealStandby(request) }
             let route = RouteTable.Route(mount: MountEntry(path: "sys/", type: "system", kind: .secret), backend: system)
             let operation: LogicalOperation = request.isWrite ? .update : request.operation
             try request.loadBody()

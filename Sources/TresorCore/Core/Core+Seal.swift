@@ -68,6 +68,10 @@ extension Core {
         try await physical.put(Self.sealConfigPath, try JSONValue.encodeStored(config))
         if autoSeal == nil {
             seal()
+        } else if haLock != nil {
+            // Left unsealed by the auto seal: it joins the cluster as any node does.
+            await stepDown(reason: "initialised")
+            await haStep()
         }
         return InitResult(keys: autoSeal == nil ? keyShares : [], recoveryKeys: autoSeal == nil ? [] : keyShares, rootToken: rootToken)
     }
@@ -107,7 +111,7 @@ extension Core {
         }
         rootKeyBytes = consume opened
         try await barrier.unseal(rootKey: SymmetricKey(data: rootKeyBytes))
-        try await setupAfterUnseal()
+        try await afterUnseal()
         operatorSealed.withLock { $0 = false }
         return true
     }
@@ -124,6 +128,6 @@ extension Core {
         var rootKey = try await autoSeal.decrypt(wrapped)
         defer { rootKey.zeroize() }
         try await barrier.unseal(rootKey: SymmetricKey(data: rootKey))
-        try await setupAfterUnseal()
+        try await afterUnseal()
     }
 }

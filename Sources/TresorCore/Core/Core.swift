@@ -40,11 +40,25 @@ import Synchronization
     let operatorSealed = Mutex(false)
     private let knownSealConfig = Mutex<SealConfig?>(nil)
 
+    /// The cluster lock when the storage is shared (see HighAvailability.swift); nil on one node.
+    let haLock: HALock?
+    /// This node's API address, which standbys forward to and `sys/leader` reports.
+    public let apiAddress: String
+    /// This run of this node, as the lock knows it.
+    public let haIdentity = RandomUUID.string()
+    let haState: Mutex<HAState>
+    /// After `sys/step-down` the node leaves the lock to others for a while.
+    let holdOffUntil = Mutex<Date?>(nil)
+
     public init(physical: PhysicalBackend, registry: BackendRegistry, storageType: String = "inmem",
                 autoSeal: AutoSeal? = nil, clusterName: String? = nil, ttl: TTLDefaults = .vault,
                 auditSettings: AuditSettings = AuditSettings(), cacheSize: Int = Barrier.defaultCacheSize,
-                logger: Logger = Logger(label: "tresor"), clock: @escaping @Sendable () -> Date = { Date() }) {
+                logger: Logger = Logger(label: "tresor"), clock: @escaping @Sendable () -> Date = { Date() },
+                haLock: HALock? = nil, apiAddress: String = "") {
         self.clock = clock
+        self.haLock = haLock
+        self.apiAddress = apiAddress
+        self.haState = Mutex(haLock == nil ? .disabled : .standby)
         self.auditSettings = auditSettings
         self.physical = physical
         self.autoSeal = autoSeal
@@ -115,6 +129,16 @@ import Synchronization
 
     public func seal() {
         barrier.seal()
+        if let haLock {
+            // A sealed node is nobody's active: it stops writing and frees the lock now rather
+            // than at its expiry.
+            haLock.fence(nil)
+            haState.withLock { $0 = .standby }
+            let identity = haIdentity
+            Task { try? await haLock.release(identity: identity) }
+            tokens.expiry.removeAll()
+            leaseExpiry.removeAll()
+        }
         let retired = routeTable.withLock { table in
             defer { table = RouteTable([]) }
             return table.routes
@@ -187,7 +211,7 @@ import Synchronization
         var ticks = 0
         while !Task.isCancelled {
             try? await Task.sleep(for: tick)
-            guard !isSealed else { continue }
+            guard !isSealed, haStatus != .standby else { continue }
             for hash in tokens.expiry.due(at: clock()) {
                 do {
                     try await revokeNow(hash)

@@ -78,6 +78,19 @@ import Synchronization
         if ring.active.encryptions >= maxEncryptionsPerTerm { _ = try await accountEncryptions() }
     }
 
+    /// Reads the keyring again from storage (another node may have rotated it) and drops every
+    /// cached value: a node that becomes active trusts nothing it held as a standby.
+    public func reloadKeyring() async throws {
+        guard let rootKey = rootKey.withLock({ $0 }) else { throw TresorError.sealed }
+        guard let blob = try await physical.get(Self.keyringPath) else { throw TresorError.internalError("keyring missing from storage") }
+        let ring = try Keyring(serialized: try Self.open(blob, path: Self.keyringPath) { _ in rootKey })
+        cache.removeAll()
+        unaccounted.store(0, ordering: .relaxed)
+        keyring.withLock { $0 = ring }
+    }
+
+    public func dropCache() { cache.removeAll() }
+
     public func seal() {
         keyring.withLock { $0 = nil }
         rootKey.withLock { $0 = nil }

@@ -48,14 +48,20 @@ extension SystemBackend {
                         return value
                     }
                     let status: Int
+                    let standby = core.isStandby
                     if !initialized {
                         status = try code("uninitcode", 501)
                     } else if core.isSealed {
                         status = try code("sealedcode", 503)
+                    } else if standby {
+                        let truthy: Set<String> = ["1", "t", "true", "True", "TRUE"]
+                        let standbyOK = try fields.string("standbyok"), perfStandbyOK = try fields.string("perfstandbyok")
+                        let ok = truthy.contains(standbyOK) || truthy.contains(perfStandbyOK)
+                        status = ok ? try code("activecode", 200) : try code("standbycode", 429)
                     } else {
                         status = try code("activecode", 200)
                     }
-                    let open = initialized && !core.isSealed
+                    let open = initialized && !core.isSealed && !standby
                     var body: [String: JSONValue] = [
                         "initialized": .bool(initialized),
                         "sealed": .bool(core.isSealed),
@@ -66,7 +72,8 @@ extension SystemBackend {
                         "server_time_utc": .int(Int64(Date().timeIntervalSince1970)),
                         "version": .string(TresorVersion.current),
                     ]
-                    if open {
+                    if core.haEnabled { body["performance_standby"] = false }
+                    if initialized && !core.isSealed {
                         body["cluster_name"] = .string(core.clusterName)
                         body["cluster_id"] = .string(core.clusterID)
                     }
@@ -77,8 +84,33 @@ extension SystemBackend {
                 .read: { _, _ in .raw(status: 200, body: try await sealStatus(core)) },
             ]),
             PathSpec("leader", handlers: [
-                // A single node without HA says only that.
-                .read: { _, _ in .raw(status: 200, body: ["ha_enabled": false]) },
+                .read: { _, _ in
+                    // A single node without HA says only that.
+                    guard core.haEnabled else { return .raw(status: 200, body: ["ha_enabled": false]) }
+                    let leader = await core.leaderAddress()
+                    var activeTime = "0001-01-01T00:00:00Z"
+                    if case .active(let since) = core.haStatus { activeTime = GoFormat.time(since) }
+                    return .raw(status: 200, body: [
+                        "ha_enabled": true, "is_self": .bool(leader?.isSelf ?? false),
+                        "active_time": .string(activeTime), "leader_address": .string(leader?.address ?? ""),
+                        "leader_cluster_address": .string(leader?.address ?? ""), "performance_standby": false,
+                        "performance_standby_last_remote_wal": 0,
+                    ])
+                },
+            ]),
+            PathSpec("ha-status", handlers: [
+                .read: { _, _ in
+                    guard let lock = core.haLockForStatus else { throw TresorError.badRequest("HA is not enabled on this node") }
+                    let leader = try await lock.holder()
+                    let nodes: [JSONValue] = try await lock.members().map { member in
+                        [
+                            "hostname": .string(member.identity), "api_address": .string(member.value), "cluster_address": .string(member.value),
+                            "active_node": .bool(member.identity == leader?.identity), "last_echo": .string(GoFormat.time(member.lastEcho)),
+                            "version": .string(TresorVersion.current), "upgrade_version": .string(TresorVersion.current),
+                        ]
+                    }
+                    return LogicalResponse(data: ["nodes": .array(nodes)])
+                },
             ]),
             PathSpec("init", fields: [
                 FieldSpec("secret_shares", .int), FieldSpec("secret_threshold", .int),
@@ -131,8 +163,13 @@ extension SystemBackend {
                     return nil
                 },
             ]),
-            // One node is always the active one; stepping down has nothing to hand over to.
-            PathSpec("step-down", handlers: [.update: { _, _ in nil }]),
+            // Without HA one node is always the active one and there is nothing to hand over to.
+            PathSpec("step-down", handlers: [
+                .update: { _, _ in
+                    await core.stepDownByOperator()
+                    return nil
+                },
+            ]),
             // OpenBao's CLI says sys/rotate/keyring, Vault's sys/rotate: both add a keyring term.
             PathSpec("rotate", handlers: [.update: rotateKeyring]),
             PathSpec("rotate/keyring", handlers: [.update: rotateKeyring]),

@@ -36,6 +36,12 @@ import HeapModule
         shards.withLock(key) { _ = $0.current.removeValue(forKey: key) }
     }
 
+    /// Forgets every deadline: a node that stops being active hands expiry to the new active,
+    /// which schedules them again from storage.
+    public func removeAll() {
+        shards.forEach { $0 = State() }
+    }
+
     public var count: Int {
         var total = 0
         shards.forEach { total += $0.current.count }

@@ -69,6 +69,13 @@ import Synchronization
         }
     }
 
+    /// Reads the salt without writing or scheduling anything: a standby checks a token this way.
+    func loadSalt() async throws {
+        guard crypto.withLock({ $0 }) == nil else { return }
+        guard let bytes = try await barrier.get(Self.saltPath) else { throw TresorError.internalError("token salt missing from storage") }
+        crypto.withLock { $0 = TokenCrypto(salt: SymmetricKey(data: bytes)) }
+    }
+
     func hash(_ value: String) throws -> String {
         guard let crypto = crypto.withLock({ $0 }) else { throw TresorError.sealed }
         return crypto.hash(value)

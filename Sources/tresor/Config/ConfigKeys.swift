@@ -50,7 +50,7 @@ enum ConfigKeys {
         "sqlite": ["path"],
         "file": ["path"],
         "raft": ["path", "node_id"],
-        "postgresql": ["connection_url", "table"],
+        "postgresql": ["connection_url", "table", "ha_enabled", "ha_table"],
         "inmem": [],
     ]
 
@@ -67,7 +67,7 @@ enum ConfigKeys {
         case ("storage", "raft", "retry_join"):
             return "storage \"raft\": retry_join is not supported: several nodes need shared storage, use storage \"postgresql\""
         case ("storage", _, "ha_enabled"), ("storage", _, "ha_table"):
-            return "storage \"\(type)\": \(key) is not supported yet: run one node per storage"
+            return "storage \"\(type)\": \(key) is not supported: for several nodes use storage \"postgresql\" with ha_enabled = \"true\""
         default:
             return "\(kind) \"\(type)\": unsupported key \"\(key)\""
         }

@@ -1,0 +1,206 @@
+"""Three Tresor nodes on one PostgreSQL 15 store with ha_enabled: one active, standbys that
+forward, failover when the active dies, fencing when it is frozen, and expiry taken over by the
+new active."""
+import signal
+import threading
+import time
+
+import hvac
+import pytest
+import requests
+
+from postgres_cluster import PostgresCluster
+from production import ProductionServer
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    pg = PostgresCluster()
+    url = f"postgres://{pg.user}:{pg.password}@127.0.0.1:{pg.port}/postgres?sslmode=disable"
+    storage = f'storage "postgresql" {{\n  connection_url = "{url}"\n  ha_enabled = "true"\n}}'
+    nodes = [ProductionServer(tmp_path_factory.mktemp(f"node{i}"), storage=storage).start() for i in range(3)]
+    init = nodes[0].init(shares=5, threshold=3)
+    keys, root = init["unseal_keys_b64"][:3], init["root_token"]
+    for node in nodes:
+        node.unseal(keys)
+    yield nodes, keys, root
+    for node in nodes:
+        node.stop()
+    pg.stop()
+
+
+def active(nodes, timeout=15, exclude=()):
+    """The one node that says it is the active, once all running unsealed nodes agree on it."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        running = [n for n in nodes if n.proc is not None and n not in exclude]
+        try:
+            leaders = [n.get("sys/leader").json() for n in running]
+        except requests.RequestException:
+            time.sleep(0.2)
+            continue
+        selves = [n for n, l in zip(running, leaders) if l.get("is_self")]
+        addresses = {l.get("leader_address") for l in leaders}
+        if len(selves) == 1 and addresses == {selves[0].addr}:
+            return selves[0]
+        time.sleep(0.2)
+    raise AssertionError("no single active node: " + str([n.get("sys/leader").json() for n in nodes if n.proc]))
+
+
+def test_one_active_and_standbys_that_report_themselves(cluster):
+    nodes, _, _ = cluster
+    leader = active(nodes)
+    for node in nodes:
+        health = node.get("sys/health")
+        if node is leader:
+            assert health.status_code == 200 and health.json()["standby"] is False
+        else:
+            assert health.status_code == 429 and health.json()["standby"] is True
+            assert node.get("sys/health?standbyok=true").status_code == 200
+        assert node.get("sys/leader").json()["ha_enabled"] is True
+
+
+def test_reads_and_writes_through_any_node(cluster):
+    nodes, _, root = cluster
+    leader = active(nodes)
+    standbys = [n for n in nodes if n is not leader]
+    enabled = standbys[0].bao("secrets", "enable", "-path=ha-kv", "kv-v2", token=root)
+    assert enabled.returncode == 0, enabled.stderr
+    for index, node in enumerate(nodes):
+        wrote = node.bao("kv", "put", "ha-kv/app", f"writer=node{index}", token=root)
+        assert wrote.returncode == 0, wrote.stderr
+        for reader in nodes:
+            client = hvac.Client(url=reader.addr, token=root)
+            data = client.secrets.kv.v2.read_secret_version(path="app", mount_point="ha-kv", raise_on_deleted_version=True)
+            assert data["data"]["data"]["writer"] == f"node{index}"
+    members = leader.request("GET", "sys/ha-status", token=root).json()["data"]["nodes"]
+    assert len(members) == 3 and sum(m["active_node"] for m in members) == 1
+
+
+def test_no_stale_read_after_step_down(cluster):
+    nodes, _, root = cluster
+    first = active(nodes)
+    assert first.bao("kv", "put", "ha-kv/stale", "v=1", token=root).returncode == 0
+    stepped = first.bao("operator", "step-down", token=root)
+    assert stepped.returncode == 0, stepped.stderr
+    second = active(nodes, exclude=(first,))
+    assert second is not first
+    assert second.bao("kv", "put", "ha-kv/stale", "v=2", token=root).returncode == 0
+    for node in nodes:
+        out = node.bao("kv", "get", "-field=v", "ha-kv/stale", token=root)
+        assert out.returncode == 0 and out.stdout.strip() == "2", (node.addr, out.stdout, out.stderr)
+
+
+def test_failover_loses_no_acknowledged_write(cluster):
+    nodes, keys, root = cluster
+    for round_number in range(2):
+        leader = active(nodes)
+        survivors = [n for n in nodes if n is not leader]
+        acknowledged, stop = [], threading.Event()
+
+        def writer():
+            index = 0
+            while not stop.is_set():
+                for node in survivors:
+                    try:
+                        r = node.request("POST", f"ha-kv/data/load-{round_number}-{index}", token=root, json={"data": {"i": index}})
+                    except requests.RequestException:
+                        continue
+                    if r.status_code == 200:
+                        acknowledged.append(index)
+                        break
+                index += 1
+
+        thread = threading.Thread(target=writer)
+        thread.start()
+        time.sleep(1)
+        killed_at = time.time()
+        leader.kill9()
+        new_leader = active(nodes, exclude=(leader,), timeout=20)
+        while True:
+            ok = new_leader.request("POST", f"ha-kv/data/probe-{round_number}", token=root, json={"data": {"t": 1}})
+            if ok.status_code == 200:
+                break
+            time.sleep(0.05)
+        failover = time.time() - killed_at
+        time.sleep(0.5)
+        stop.set()
+        thread.join()
+        assert failover < 10, f"failover took {failover:.1f}s"
+        assert acknowledged, "the writer got no write through"
+        for index in acknowledged:
+            r = new_leader.request("GET", f"ha-kv/data/load-{round_number}-{index}", token=root)
+            assert r.status_code == 200 and r.json()["data"]["data"]["i"] == index
+        leader.start()
+        leader.unseal(keys)
+        assert leader.get("sys/health").status_code == 429
+
+
+def test_frozen_active_is_fenced_and_steps_down(cluster):
+    nodes, _, root = cluster
+    leader = active(nodes)
+    assert leader.request("POST", "ha-kv/data/fence", token=root, json={"data": {"v": "before"}}).status_code == 200
+    leader.proc.send_signal(signal.SIGSTOP)
+    try:
+        replacement = active(nodes, exclude=(leader,), timeout=20)
+        result = {}
+
+        def late_write():
+            try:
+                result["response"] = leader.request("POST", "ha-kv/data/fence", token=root, json={"data": {"v": "from-frozen"}})
+            except requests.RequestException as error:
+                result["error"] = error
+
+        thread = threading.Thread(target=late_write)
+        thread.start()
+        time.sleep(0.5)
+        assert replacement.request("POST", "ha-kv/data/fence", token=root, json={"data": {"v": "from-new-active"}}).status_code == 200
+    finally:
+        leader.proc.send_signal(signal.SIGCONT)
+    thread.join(timeout=30)
+    # The frozen node either refused the write (its lock was gone) or, having stepped down first,
+    # forwarded it to the new active; it never wrote on its own authority.
+    deadline = time.time() + 10
+    while time.time() < deadline and leader.get("sys/health").status_code != 429:
+        time.sleep(0.2)
+    assert leader.get("sys/health").status_code == 429
+    assert active(nodes) is replacement
+    response = result.get("response")
+    versions = replacement.request("GET", "ha-kv/metadata/fence", token=root).json()["data"]["versions"]
+    if response is not None and response.status_code == 200:
+        # Forwarded: the new active wrote it as a new version after its own.
+        assert len(versions) == 3
+    else:
+        if response is not None:
+            assert response.status_code == 503 and "no longer the active node" in response.json()["errors"][0]
+        assert len(versions) == 2
+        current = replacement.request("GET", "ha-kv/data/fence", token=root).json()["data"]["data"]["v"]
+        assert current == "from-new-active"
+
+
+def test_expiry_moves_to_the_new_active(cluster):
+    nodes, keys, root = cluster
+    leader = active(nodes)
+    created = leader.request("POST", "auth/token/create", token=root, json={"ttl": "8s", "policies": ["default"]})
+    token = created.json()["auth"]["client_token"]
+    leader.kill9()
+    new_leader = active(nodes, exclude=(leader,), timeout=20)
+    assert new_leader.request("GET", "auth/token/lookup-self", token=token).status_code == 200
+    time.sleep(10)
+    assert new_leader.request("GET", "auth/token/lookup-self", token=token).status_code == 403
+    leader.start()
+    leader.unseal(keys)
+
+
+def test_sealing_a_standby_leaves_the_cluster_serving(cluster):
+    nodes, keys, root = cluster
+    leader = active(nodes)
+    standby = next(n for n in nodes if n is not leader)
+    assert standby.bao("operator", "seal", token="not-a-token").returncode != 0
+    sealed = standby.bao("operator", "seal", token=root)
+    assert sealed.returncode == 0, sealed.stderr
+    assert standby.get("sys/seal-status").json()["sealed"] is True
+    assert active(nodes, exclude=(standby,)) is leader
+    assert leader.request("POST", "ha-kv/data/after-seal", token=root, json={"data": {"ok": 1}}).status_code == 200
+    standby.unseal(keys)
+    assert standby.get("sys/health").status_code == 429
