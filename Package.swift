@@ -71,8 +71,10 @@ let package = Package(
         .target(
             name: "TresorStorage",
             dependencies: [
-                "TresorCore", "TresorPostgres",
+                "TresorCore", "TresorPostgres", "TresorJSON",
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

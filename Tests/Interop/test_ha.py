@@ -1,6 +1,6 @@
-"""Three Tresor nodes on one PostgreSQL 15 store with ha_enabled: one active, standbys that
-forward, failover when the active dies, fencing when it is frozen, and expiry taken over by the
-new active."""
+"""Three Tresor nodes on one shared store with ha_enabled — PostgreSQL 15, and a 3-member etcd
+cluster — one active, standbys that forward, failover when the active dies, fencing when it is
+frozen, and expiry taken over by the new active."""
 import signal
 import threading
 import time
@@ -9,15 +9,27 @@ import hvac
 import pytest
 import requests
 
+from etcd_cluster import EtcdCluster
 from postgres_cluster import PostgresCluster
 from production import ProductionServer
 
 
+@pytest.fixture(scope="module", params=["postgresql", "etcd"])
+def store(request):
+    if request.param == "postgresql":
+        pg = PostgresCluster()
+        url = f"postgres://{pg.user}:{pg.password}@127.0.0.1:{pg.port}/postgres?sslmode=disable"
+        yield "postgresql", f'storage "postgresql" {{\n  connection_url = "{url}"\n  ha_enabled = "true"\n}}', pg
+        pg.stop()
+    else:
+        etcd = EtcdCluster()
+        yield "etcd", f'storage "etcd" {{\n  address = "{etcd.address}"\n  etcd_api = "v3"\n  path = "tresor/"\n  ha_enabled = "true"\n}}', etcd
+        etcd.stop()
+
+
 @pytest.fixture(scope="module")
-def cluster(tmp_path_factory):
-    pg = PostgresCluster()
-    url = f"postgres://{pg.user}:{pg.password}@127.0.0.1:{pg.port}/postgres?sslmode=disable"
-    storage = f'storage "postgresql" {{\n  connection_url = "{url}"\n  ha_enabled = "true"\n}}'
+def cluster(store, tmp_path_factory):
+    _, storage, _ = store
     nodes = [ProductionServer(tmp_path_factory.mktemp(f"node{i}"), storage=storage).start() for i in range(3)]
     init = nodes[0].init(shares=5, threshold=3)
     keys, root = init["unseal_keys_b64"][:3], init["root_token"]
@@ -26,7 +38,6 @@ def cluster(tmp_path_factory):
     yield nodes, keys, root
     for node in nodes:
         node.stop()
-    pg.stop()
 
 
 def active(nodes, timeout=15, exclude=()):
@@ -204,3 +215,37 @@ def test_sealing_a_standby_leaves_the_cluster_serving(cluster):
     assert leader.request("POST", "ha-kv/data/after-seal", token=root, json={"data": {"ok": 1}}).status_code == 200
     standby.unseal(keys)
     assert standby.get("sys/health").status_code == 429
+
+
+def test_losing_an_etcd_member_loses_no_acknowledged_write(store, cluster):
+    kind, _, etcd = store
+    if kind != "etcd":
+        pytest.skip("etcd members only")
+    nodes, _, root = cluster
+    leader = active(nodes)
+    acknowledged, stop = [], threading.Event()
+
+    def writer():
+        index = 0
+        while not stop.is_set():
+            try:
+                r = leader.request("POST", f"ha-kv/data/member-{index}", token=root, json={"data": {"i": index}})
+                if r.status_code == 200:
+                    acknowledged.append(index)
+            except requests.RequestException:
+                pass
+            index += 1
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    time.sleep(1)
+    etcd.kill9(etcd.members[0]["name"])
+    time.sleep(3)
+    stop.set()
+    thread.join()
+    assert len(acknowledged) > 10
+    reader = active(nodes)
+    for index in acknowledged:
+        r = reader.request("GET", f"ha-kv/data/member-{index}", token=root)
+        assert r.status_code == 200 and r.json()["data"]["data"]["i"] == index
+    etcd.start(etcd.members[0]["name"])
