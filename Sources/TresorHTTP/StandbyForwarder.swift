@@ -28,6 +28,8 @@ import Synchronization
         self.core = core
         var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(5), read: .seconds(90)))
         configuration.decompression = .disabled
+        // As many connections to the active as clients may bring; the default of 8 queues the rest.
+        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 64)
         client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
