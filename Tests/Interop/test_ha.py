@@ -203,6 +203,35 @@ def test_expiry_moves_to_the_new_active(cluster):
     leader.unseal(keys)
 
 
+def test_database_lease_is_revoked_by_the_new_active(store, cluster):
+    kind, _, backing = store
+    pg = backing if kind == "postgresql" else PostgresCluster()
+    nodes, keys, root = cluster
+    try:
+        leader = active(nodes)
+        assert leader.request("POST", "sys/mounts/ha-db", token=root, json={"type": "database"}).status_code == 204
+        configured = leader.request("POST", "ha-db/config/pg", token=root, json={
+            "plugin_name": "postgresql-database-plugin", "allowed_roles": "*", "username": pg.user, "password": pg.password,
+            "connection_url": f"postgresql://{{{{username}}}}:{{{{password}}}}@127.0.0.1:{pg.port}/postgres?sslmode=disable"})
+        assert configured.status_code in (200, 204), configured.text
+        create = """CREATE ROLE "{{name}}" WITH LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}';"""
+        assert leader.request("POST", "ha-db/roles/short", token=root, json={
+            "db_name": "pg", "creation_statements": create, "default_ttl": "8s", "max_ttl": "8s"}).status_code == 204
+        username = leader.request("GET", "ha-db/creds/short", token=root).json()["data"]["username"]
+        assert pg.psql(f"SELECT count(*) FROM pg_roles WHERE rolname = '{username}'").strip() == "1"
+        leader.kill9()
+        active(nodes, exclude=(leader,), timeout=20)
+        deadline = time.time() + 20
+        while time.time() < deadline and pg.psql(f"SELECT count(*) FROM pg_roles WHERE rolname = '{username}'").strip() != "0":
+            time.sleep(0.5)
+        assert pg.psql(f"SELECT count(*) FROM pg_roles WHERE rolname = '{username}'").strip() == "0"
+        leader.start()
+        leader.unseal(keys)
+    finally:
+        if pg is not backing:
+            pg.stop()
+
+
 def test_sealing_a_standby_leaves_the_cluster_serving(cluster):
     nodes, keys, root = cluster
     leader = active(nodes)

@@ -149,15 +149,20 @@ extension PKIBackend {
                 data["certificate"] = .string(try key.encoded(format: .pem, pkcs8: pkcs8) + "\n" + PKIEncoding.pem(certificate))
             }
         }
-        var warnings = planWarnings
+        return LogicalResponse(data: data, warnings: planWarnings + caWarnings(plan, urls: urls, verb: "generated"))
+    }
+
+    /// Vault's warnings about a new CA certificate: no subject, no AIA URLs, a zero path length.
+    static func caWarnings(_ plan: PKICertificatePlan, urls: PKIURLs, verb: String) -> [String] {
+        var warnings: [String] = []
         if plan.subject.isEmpty {
             warnings.append("This issuer certificate was generated without a Subject; this makes it likely that issuing leaf certs with this certificate will cause TLS validation libraries to reject this certificate.")
         }
         warnings += aiaWarning(urls)
         if plan.maxPathLength == 0 {
-            warnings.append("Max path length of the generated certificate is zero. This certificate cannot be used to issue intermediate CA certificates.")
+            warnings.append("Max path length of the \(verb) certificate is zero. This certificate cannot be used to issue intermediate CA certificates.")
         }
-        return LogicalResponse(data: data, warnings: warnings)
+        return warnings
     }
 
     static func deleteRoot(_ ctx: RequestContext) async throws -> LogicalResponse? {
@@ -259,14 +264,7 @@ extension PKIBackend {
         if certificate.notValidAfter > issuerCertificate.notValidAfter {
             warnings.append("The expiration time for the signed certificate is after the CA's expiration time. If the new certificate is not treated as a root, validation paths with the certificate past the issuing CA's expiration time will fail.")
         }
-        if plan.subject.isEmpty {
-            warnings.append("This issuer certificate was generated without a Subject; this makes it likely that issuing leaf certs with this certificate will cause TLS validation libraries to reject this certificate.")
-        }
-        warnings += aiaWarning(urls)
-        if plan.maxPathLength == 0 {
-            warnings.append("Max path length of the signed certificate is zero. This certificate cannot be used to issue intermediate CA certificates.")
-        }
-        return LogicalResponse(data: data, warnings: warnings)
+        return LogicalResponse(data: data, warnings: warnings + caWarnings(plan, urls: urls, verb: "signed"))
     }
 
     static func signSelfIssued(_ ctx: RequestContext, _ fields: FieldData, ref: String) async throws -> LogicalResponse? {

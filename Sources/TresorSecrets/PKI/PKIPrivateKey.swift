@@ -148,17 +148,8 @@ enum PKIPrivateKey: Sendable {
         (try? PEMDocument(pemString: pem)).map { $0.derBytes } ?? []
     }
 
-    /// RFC 5915 ECPrivateKey with the curve and the public key, as Go's `x509.MarshalECPrivateKey`
-    /// writes it; swift-crypto's own DER is PKCS#8.
     private static func sec1(_ d: Data, _ x963: Data, _ curve: ASN1ObjectIdentifier) throws -> [UInt8] {
-        var serializer = DER.Serializer()
-        try serializer.appendConstructedNode(identifier: .sequence) { s in
-            try s.serialize(1)
-            try s.serialize(ASN1OctetString(contentBytes: ArraySlice(d)))
-            try s.serialize(explicitlyTaggedWithTagNumber: 0, tagClass: .contextSpecific) { try $0.serialize(curve) }
-            try s.serialize(explicitlyTaggedWithTagNumber: 1, tagClass: .contextSpecific) { try $0.serialize(ASN1BitString(bytes: ArraySlice(x963))) }
-        }
-        return serializer.serializedBytes
+        try SEC1PrivateKey.der([UInt8](d), [UInt8](x963), curve: curve)
     }
 }
 

@@ -198,22 +198,13 @@ enum ECKeys {
         }
     }
 
-    /// RFC 5915 ECPrivateKey with the curve and public key, as Go's `x509.MarshalECPrivateKey`
-    /// writes it (swift-crypto's own DER is PKCS#8).
     static func sec1(_ d: [UInt8], _ x963: [UInt8], _ type: TransitKeyType) throws -> Data {
         let curve: ASN1ObjectIdentifier = switch type {
         case .ecdsaP256: [1, 2, 840, 10045, 3, 1, 7]
         case .ecdsaP384: [1, 3, 132, 0, 34]
         default: [1, 3, 132, 0, 35]
         }
-        var serializer = DER.Serializer()
-        try serializer.appendConstructedNode(identifier: .sequence) { s in
-            try s.serialize(1)
-            try s.serialize(ASN1OctetString(contentBytes: ArraySlice(d)))
-            try s.serialize(explicitlyTaggedWithTagNumber: 0, tagClass: .contextSpecific) { try $0.serialize(curve) }
-            try s.serialize(explicitlyTaggedWithTagNumber: 1, tagClass: .contextSpecific) { try $0.serialize(ASN1BitString(bytes: ArraySlice(x963))) }
-        }
-        return Data(serializer.serializedBytes)
+        return Data(try SEC1PrivateKey.der(d, x963, curve: curve))
     }
 }
 
