@@ -104,7 +104,7 @@ def test_no_stale_read_after_step_down(cluster):
 
 def test_failover_loses_no_acknowledged_write(cluster):
     nodes, keys, root = cluster
-    for round_number in range(2):
+    for round_number in range(3):
         leader = active(nodes)
         survivors = [n for n in nodes if n is not leader]
         acknowledged, stop = [], threading.Event()
