@@ -260,8 +260,11 @@ public final class EtcdBackend: PhysicalBackend, HALock {
     }
 
     public func fence(_ identity: String?) {
-        let value = identity.flatMap { id in heldLease.withLock { $0?.value }.flatMap { $0.hasPrefix(id + "\n") ? $0 : nil } }
-        fenceValue.withLock { $0 = value }
+        guard let identity else { return fenceValue.withLock { $0 = nil } }
+        // Without a lock of this identity's, compare against a value no lock ever holds: every
+        // commit fails.
+        let held = heldLease.withLock { $0?.value }.flatMap { $0.hasPrefix(identity + "\n") ? $0 : nil }
+        fenceValue.withLock { $0 = held ?? "\u{0}not-active" }
     }
 
     public func echo(identity: String, value: String) async throws {

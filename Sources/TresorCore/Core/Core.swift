@@ -49,6 +49,8 @@ import Synchronization
     let haState: Mutex<HAState>
     /// After `sys/step-down` the node leaves the lock to others for a while.
     let holdOffUntil = Mutex<Date?>(nil)
+    /// Set while one turn of the HA loop runs.
+    let haStepping = Mutex(false)
 
     public init(physical: PhysicalBackend, registry: BackendRegistry, storageType: String = "inmem",
                 autoSeal: AutoSeal? = nil, clusterName: String? = nil, ttl: TTLDefaults = .vault,

@@ -13,7 +13,9 @@ public protocol HALock: Sendable {
     func release(identity: String) async throws
     /// The live holder: its identity and value.
     func holder() async throws -> (identity: String, value: String)?
-    /// The identity every commit must hold the lock for; nil turns the check off.
+    /// The identity every commit must hold the lock for; nil turns the check off (a node that
+    /// was never active, or is sealed). An identity that does not hold the lock makes every
+    /// commit fail, which is what a node that stepped down wants for requests still in flight.
     func fence(_ identity: String?)
     /// Records that `identity` (at `value`) is alive, for `sys/ha-status`.
     func echo(identity: String, value: String) async throws
@@ -78,9 +80,17 @@ public enum HAState: Sendable, Equatable {
         }
     }
 
-    /// One turn of the loop.
+    /// One turn of the loop; a turn that finds another still running (the unseal's own turn
+    /// and the loop's) does nothing.
     func haStep() async {
         guard let haLock else { return }
+        let claimed = haStepping.withLock { busy -> Bool in
+            if busy { return false }
+            busy = true
+            return true
+        }
+        guard claimed else { return }
+        defer { haStepping.withLock { $0 = false } }
         if isSealed {
             if case .active = haStatus { await stepDown(reason: "sealed") }
             return
@@ -129,7 +139,9 @@ public enum HAState: Sendable, Equatable {
             if case .active = state { return true }
             return false
         }
-        haLock?.fence(nil)
+        // Requests still in flight on this node must not commit: fence them with an identity
+        // that holds no lock.
+        haLock?.fence(haIdentity + "/stepped-down")
         let retired = routeTable.withLock { table in
             defer { table = RouteTable([]) }
             return table.routes
