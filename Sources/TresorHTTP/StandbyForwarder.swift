@@ -50,8 +50,19 @@ import Synchronization
         return found.address
     }
 
-    func forward(_ request: Request, body: ByteBuffer) async -> Response {
-        guard let address = await activeAddress() else {
+    /// Forwards to the active node; nil when this node has just become the active one itself
+    /// (a lock it holds while it loads its state), so the caller serves the request here.
+    func forward(_ request: Request, body: ByteBuffer) async -> Response? {
+        var address = await activeAddress()
+        var waited: Duration = .zero
+        while address == nil && waited < .seconds(5) {
+            // No active found: most often a take-over in progress, here or elsewhere.
+            try? await Task.sleep(for: .milliseconds(50))
+            waited += .milliseconds(50)
+            if !core.isStandby { return nil }
+            address = await activeAddress()
+        }
+        guard let address else {
             return Self.plain(503, #"{"errors":["local node not active but active cluster node not found"]}"#)
         }
         var target = address.hasSuffix("/") ? String(address.dropLast()) : address

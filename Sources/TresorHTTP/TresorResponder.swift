@@ -25,9 +25,11 @@ import NIOCore
             guard let body = try? await request.collectBody(upTo: maxRequestSize) else {
                 return Self.response(ResponseRenderer.error(.payloadTooLarge), isHead: false)
             }
-            return await forwarder.forward(request, body: body)
+            if let forwarded = await forwarder.forward(request, body: body) { return forwarded }
+            // This node became the active one meanwhile: it serves the request itself.
+            return Self.response(await handle(request, body: body, remoteAddress: remoteAddress), isHead: request.method == .head)
         }
-        return Self.response(await handle(request, remoteAddress: remoteAddress), isHead: request.method == .head)
+        return Self.response(await handle(request, body: nil, remoteAddress: remoteAddress), isHead: request.method == .head)
     }
 
     static func response(_ rendered: RenderedResponse, isHead: Bool) -> Response {
@@ -40,11 +42,11 @@ import NIOCore
         return Response(status: .init(code: rendered.status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
 
-    private func handle(_ request: Request, remoteAddress: SocketAddress?) async -> RenderedResponse {
+    private func handle(_ request: Request, body: ByteBuffer?, remoteAddress: SocketAddress?) async -> RenderedResponse {
         var request = request
         let buffer: ByteBuffer
         do {
-            buffer = try await request.collectBody(upTo: maxRequestSize)
+            if let body { buffer = body } else { buffer = try await request.collectBody(upTo: maxRequestSize) }
         } catch is NIOTooManyBytesError {
             return ResponseRenderer.error(.payloadTooLarge)
         } catch {

@@ -52,11 +52,14 @@ public enum HAState: Sendable, Equatable {
     /// Unsealed and serving as a standby: requests go to the active node.
     public var isStandby: Bool { !isSealed && haStatus == .standby }
 
-    /// The active node's API address, as the lock says; empty when none holds it.
+    /// The active node's API address, as the lock says; empty when none holds it. `isSelf` only
+    /// once this node has finished taking over, not while it loads its state.
     public func leaderAddress() async -> (isSelf: Bool, address: String)? {
         guard let haLock else { return nil }
         guard let holder = try? await haLock.holder() else { return (false, "") }
-        return (holder.identity == haIdentity, holder.value)
+        guard holder.identity == haIdentity else { return (false, holder.value) }
+        if case .active = haStatus { return (true, holder.value) }
+        return (false, "")
     }
 
     /// After an unseal: without HA the node is active at once; with HA it becomes a standby and
