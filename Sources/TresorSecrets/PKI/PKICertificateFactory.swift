@@ -278,13 +278,6 @@ enum PKIEncoding {
         }
     }
 
-    static func certificate(der: String) throws(TresorError) -> Certificate {
-        guard let bytes = Data(base64Encoded: der), let certificate = try? Certificate(derEncoded: [UInt8](bytes)) else {
-            throw .internalError("stored certificate is unreadable")
-        }
-        return certificate
-    }
-
     static func isCA(_ certificate: Certificate) -> Bool {
         if case .isCertificateAuthority? = try? certificate.extensions.basicConstraints { return true }
         return false
