@@ -9,23 +9,34 @@ import NIOCore
     let core: Core
     let maxRequestSize: Int
     let jsonLimits: JSONLimits
-    /// Present on clustered nodes: what a standby cannot answer goes to the active node.
+    /// Present on clustered nodes' API listeners: what a standby cannot answer goes to the
+    /// active node.
     let forwarder: StandbyForwarder?
+    /// On the cluster listener, whose peers proved with the cluster certificate that they are
+    /// nodes of this cluster: the client address a standby passes on is the one that counts
+    /// (for CIDR-bound tokens and roles, and in the audit log).
+    let trustsForwardedClientAddress: Bool
 
-    public init(core: Core, maxRequestSize: Int = RequestMapper.defaultMaxRequestSize, jsonLimits: JSONLimits = .requestDefault) {
+    public init(core: Core, maxRequestSize: Int = RequestMapper.defaultMaxRequestSize, jsonLimits: JSONLimits = .requestDefault,
+                clusterListener: Bool = false) {
         self.core = core
         self.maxRequestSize = maxRequestSize
         self.jsonLimits = jsonLimits
-        self.forwarder = core.haEnabled ? StandbyForwarder(core: core) : nil
+        self.trustsForwardedClientAddress = clusterListener
+        self.forwarder = core.haEnabled && !clusterListener ? StandbyForwarder(core: core) : nil
     }
 
     public func respond(to request: Request, remoteAddress: SocketAddress?) async -> Response {
+        if trustsForwardedClientAddress {
+            let client = request.headers[StandbyForwarder.clientAddressHeader].flatMap { try? SocketAddress(ipAddress: $0, port: 0) }
+            return Self.response(await handle(request, body: nil, remoteAddress: client ?? remoteAddress), isHead: request.method == .head)
+        }
         if let forwarder, forwarder.shouldForward(request) {
             var request = request
             guard let body = try? await request.collectBody(upTo: maxRequestSize) else {
                 return Self.response(ResponseRenderer.error(.payloadTooLarge), isHead: false)
             }
-            if let forwarded = await forwarder.forward(request, body: body) { return forwarded }
+            if let forwarded = await forwarder.forward(request, body: body, clientAddress: remoteAddress?.ipAddress) { return forwarded }
             // This node became the active one meanwhile: it serves the request itself.
             return Self.response(await handle(request, body: body, remoteAddress: remoteAddress), isHead: request.method == .head)
         }

@@ -15,7 +15,8 @@ struct MaintenanceService: Service {
 }
 
 /// The cluster loop on shared storage: take the lock when free, renew it while active, step
-/// down when it is lost.
+/// down when it is lost. At shutdown (after the listeners drained) an active node gives the lock
+/// up at once, so a standby takes over without waiting for it to expire.
 struct HighAvailabilityService: Service {
     let core: Core
 
@@ -23,6 +24,7 @@ struct HighAvailabilityService: Service {
         await cancelWhenGracefulShutdown {
             await core.runHighAvailability()
         }
+        await core.leaveCluster()
     }
 }
 

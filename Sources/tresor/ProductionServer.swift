@@ -41,8 +41,12 @@ enum ProductionServer {
         defer { removePIDFile?() }
         let autoSeal = try SealFactory.make(config.seal, environment: environment)
         let (physical, storageType, haLock) = try await StorageFactory.make(storage, logger: logger)
-        // Standbys forward to the active node at its API address.
+        // Standbys forward to the active node's cluster listener, and redirect to its API address.
         let apiAddress = config.apiAddr.isEmpty ? prepared[0].url : config.apiAddr
+        let cluster = haLock == nil ? nil : try ClusterAddresses(config: config, firstListener: config.listeners[0], apiAddress: apiAddress)
+        for note in config.clusterNotes(haEnabled: haLock != nil) {
+            logger.notice("configuration key without effect here", metadata: ["note": "\(note)"])
+        }
 
         var registry = BackendRegistry()
         SecretsEngines.register(into: &registry)
@@ -59,7 +63,11 @@ enum ProductionServer {
                             },
                             makeDevice: AuditDevices.factory(allowPrefix: config.allowAuditLogPrefixing)),
                         cacheSize: config.disableCache ? 0 : (config.cacheSize > 0 ? config.cacheSize : Barrier.defaultCacheSize),
-                        logger: logger, haLock: haLock, apiAddress: apiAddress)
+                        logger: logger, haLock: haLock, apiAddress: apiAddress, clusterAddress: cluster?.advertised ?? "")
+        if let cluster {
+            core.setClusterRole(ClusterListener(core: core, host: cluster.host, port: cluster.port, maxRequestSize: prepared[0].maxRequestSize,
+                                                jsonLimits: prepared[0].jsonLimits, logger: logger))
+        }
         if let postgres = physical as? PostgreSQLBackend, haLock != nil {
             postgres.onFenceLost { [weak core] in core?.fencedOut() }
         }
@@ -159,6 +167,41 @@ struct PreparedListener {
     func application(core: Core, logger: Logger, onRunning: @escaping @Sendable (Int) async -> Void) throws -> any Service {
         try TresorHTTPServer.listener(core: core, host: host, port: port, tls: tls, maxRequestSize: maxRequestSize, jsonLimits: jsonLimits,
                                      logger: logger, onRunning: onRunning)
+    }
+}
+
+/// Where the cluster listener binds (the first listener's `cluster_address`, or its port + 1,
+/// as in Vault) and the address standbys dial (`cluster_addr`, or the API address's host with
+/// that port).
+struct ClusterAddresses {
+    let host: String
+    let port: Int
+    let advertised: String
+
+    init(config: ServerConfig, firstListener: ServerConfig.Listener, apiAddress: String) throws {
+        if !firstListener.clusterAddress.isEmpty, let (host, port) = ServerCommand.splitAddress(firstListener.clusterAddress) {
+            (self.host, self.port) = (host, port)
+        } else if let (host, port) = ServerCommand.splitAddress(firstListener.address) {
+            (self.host, self.port) = (host, port + 1)
+        } else {
+            throw ConfigError(file: firstListener.file, line: nil, message: "listener address \"\(firstListener.address)\" is not host:port")
+        }
+        if !config.clusterAddr.isEmpty {
+            guard let url = URLComponents(string: config.clusterAddr), url.host != nil, url.port != nil else {
+                throw ConfigError(file: firstListener.file, line: nil, message: "cluster_addr \"\(config.clusterAddr)\" is not a URL such as https://10.0.0.1:8201")
+            }
+            guard url.scheme == "https" else {
+                throw ConfigError(file: firstListener.file, line: nil, message: "cluster_addr \"\(config.clusterAddr)\": the cluster listener speaks only TLS, use https://")
+            }
+            advertised = config.clusterAddr
+        } else {
+            var url = URLComponents(string: apiAddress) ?? URLComponents()
+            url.scheme = "https"
+            url.port = port
+            url.path = ""
+            if url.host == nil || url.host == "" { url.host = host }
+            advertised = url.string ?? "https://\(host):\(port)"
+        }
     }
 }
 

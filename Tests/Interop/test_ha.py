@@ -1,7 +1,9 @@
 """Three Tresor nodes on one shared store with ha_enabled — PostgreSQL 15, and a 3-member etcd
 cluster — one active, standbys that forward, failover when the active dies, fencing when it is
 frozen, and expiry taken over by the new active."""
+import json
 import signal
+import subprocess
 import threading
 import time
 
@@ -11,7 +13,8 @@ import requests
 
 from etcd_cluster import EtcdCluster
 from postgres_cluster import PostgresCluster
-from production import ProductionServer
+from conftest import free_port
+from production import ProductionServer, make_client_cert, make_tls
 
 
 @pytest.fixture(scope="module", params=["postgresql", "etcd"])
@@ -30,7 +33,13 @@ def store(request):
 @pytest.fixture(scope="module")
 def cluster(store, tmp_path_factory):
     _, storage, _ = store
-    nodes = [ProductionServer(tmp_path_factory.mktemp(f"node{i}"), storage=storage).start() for i in range(3)]
+    nodes = []
+    for i in range(3):
+        cluster_port = free_port()
+        node = ProductionServer(tmp_path_factory.mktemp(f"node{i}"), storage=storage,
+                                listener_extra=f'cluster_address = "127.0.0.1:{cluster_port}"')
+        node.cluster_port = cluster_port
+        nodes.append(node.start())
     init = nodes[0].init(shares=5, threshold=3)
     keys, root = init["unseal_keys_b64"][:3], init["root_token"]
     for node in nodes:
@@ -86,6 +95,54 @@ def test_reads_and_writes_through_any_node(cluster):
             assert data["data"]["data"]["writer"] == f"node{index}"
     members = leader.request("GET", "sys/ha-status", token=root).json()["data"]["nodes"]
     assert len(members) == 3 and sum(m["active_node"] for m in members) == 1
+
+
+def curl_from(source, method, url, body=None, headers=()):
+    """A request sent from another loopback address, as a client elsewhere would be."""
+    command = ["curl", "-s", "-o", "-", "-w", "\n%{http_code}", "--interface", source, "-X", method, url]
+    for header in headers:
+        command += ["-H", header]
+    if body is not None:
+        command += ["-H", "Content-Type: application/json", "-d", json.dumps(body)]
+    out = subprocess.run(command, capture_output=True, text=True, timeout=30).stdout
+    text, _, code = out.rpartition("\n")
+    return int(code), text
+
+
+def test_standbys_forward_over_mutual_tls_with_the_clients_address(cluster, tmp_path):
+    nodes, _, root = cluster
+    leader = active(nodes)
+    standby = next(n for n in nodes if n is not leader)
+    for node in nodes:
+        assert node.get("sys/leader").json()["leader_cluster_address"] == f"https://127.0.0.1:{leader.cluster_port}"
+    members = leader.request("GET", "sys/ha-status", token=root).json()["data"]["nodes"]
+    assert {m["cluster_address"] for m in members} == {f"https://127.0.0.1:{n.cluster_port}" for n in nodes}
+    # Only the active listens on its cluster port, and only to peers holding the cluster certificate.
+    with pytest.raises(requests.exceptions.ConnectionError):
+        requests.get(f"https://127.0.0.1:{standby.cluster_port}/v1/sys/health", verify=False, timeout=5)
+    with pytest.raises((requests.exceptions.SSLError, requests.exceptions.ConnectionError)):
+        requests.get(f"https://127.0.0.1:{leader.cluster_port}/v1/secret/data/x", verify=False, timeout=5,
+                     headers={"X-Vault-Token": root})
+    make_tls(tmp_path)
+    cert, key = make_client_cert(tmp_path, "intruder")
+    with pytest.raises((requests.exceptions.SSLError, requests.exceptions.ConnectionError)):
+        requests.get(f"https://127.0.0.1:{leader.cluster_port}/v1/sys/health", verify=False, timeout=5, cert=(str(cert), str(key)))
+    # The active sees the client's own address through a standby: an AppRole secret-id bound to
+    # 127.0.0.5 logs in from there through the standby, and a client elsewhere cannot claim it.
+    assert leader.request("POST", "sys/auth/ha-approle", token=root, json={"type": "approle"}).status_code == 204
+    assert leader.request("POST", "auth/ha-approle/role/bound", token=root,
+                          json={"secret_id_bound_cidrs": ["127.0.0.5/32"], "token_policies": ["default"]}).status_code == 204
+    role_id = leader.request("GET", "auth/ha-approle/role/bound/role-id", token=root).json()["data"]["role_id"]
+    secret_id = leader.request("POST", "auth/ha-approle/role/bound/secret-id", token=root).json()["data"]["secret_id"]
+    login = {"role_id": role_id, "secret_id": secret_id}
+    code, text = curl_from("127.0.0.5", "POST", f"{standby.addr}/v1/auth/ha-approle/login", login)
+    assert code == 200 and json.loads(text)["auth"]["client_token"], text
+    code, text = curl_from("127.0.0.1", "POST", f"{leader.addr}/v1/auth/ha-approle/login", login,
+                           headers=["X-Tresor-Client-Address: 127.0.0.5", "X-Tresor-Forwarded: 1"])
+    assert code >= 400, text
+    code, text = curl_from("127.0.0.1", "POST", f"{standby.addr}/v1/auth/ha-approle/login", login,
+                           headers=["X-Tresor-Client-Address: 127.0.0.5"])
+    assert code >= 400, text
 
 
 def test_no_stale_read_after_step_down(cluster):

@@ -96,8 +96,15 @@ import Testing
         }
         ui = true
         cluster_addr = "https://127.0.0.1:8201"
+        listener "tcp" {
+          address = "127.0.0.1:8200"
+          cluster_address = "127.0.0.1:8201"
+          tls_disable = true
+        }
         """)
-        #expect(config.notes.count == 2)
+        #expect(config.notes.count == 1)
+        #expect(config.clusterNotes(haEnabled: false).count == 2)
+        #expect(config.clusterNotes(haEnabled: true).isEmpty)
     }
 
     @Test func apiAuditCreationIsOffUnlessTheConfigSaysSo() throws {

@@ -44,6 +44,10 @@ import Synchronization
     let haLock: HALock?
     /// This node's API address, which standbys forward to and `sys/leader` reports.
     public let apiAddress: String
+    /// Where standbys reach this node's cluster listener (mTLS) when it is the active one.
+    public let clusterAddress: String
+    /// What starts and stops the cluster listener as this node becomes active or steps down.
+    let clusterRoleSlot = Mutex<(any ClusterRole)?>(nil)
     /// This run of this node, as the lock knows it.
     public let haIdentity = RandomUUID.string()
     let haState: Mutex<HAState>
@@ -56,10 +60,11 @@ import Synchronization
                 autoSeal: AutoSeal? = nil, clusterName: String? = nil, ttl: TTLDefaults = .vault,
                 auditSettings: AuditSettings = AuditSettings(), cacheSize: Int = Barrier.defaultCacheSize,
                 logger: Logger = Logger(label: "tresor"), clock: @escaping @Sendable () -> Date = { Date() },
-                haLock: HALock? = nil, apiAddress: String = "") {
+                haLock: HALock? = nil, apiAddress: String = "", clusterAddress: String = "") {
         self.clock = clock
         self.haLock = haLock
         self.apiAddress = apiAddress
+        self.clusterAddress = clusterAddress
         self.haState = Mutex(haLock == nil ? .disabled : .standby)
         self.auditSettings = auditSettings
         self.physical = physical
@@ -137,7 +142,11 @@ import Synchronization
             haLock.fence(nil)
             haState.withLock { $0 = .standby }
             let identity = haIdentity
-            Task { try? await haLock.release(identity: identity) }
+            let role = clusterRoleSlot.withLock { $0 }
+            Task {
+                await role?.steppedDown()
+                try? await haLock.release(identity: identity)
+            }
             tokens.expiry.removeAll()
             leaseExpiry.removeAll()
         }

@@ -100,7 +100,7 @@ public enum HAState: Sendable, Equatable {
         }
         let held: Bool
         do {
-            try await haLock.echo(identity: haIdentity, value: apiAddress)
+            try await haLock.echo(identity: haIdentity, value: echoValue)
             if haStatus == .standby, let until = holdOffUntil.withLock({ $0 }), clock() < until { return }
             held = try await haLock.acquire(identity: haIdentity, value: apiAddress, ttl: Self.haLockTTL)
         } catch {
@@ -126,6 +126,7 @@ public enum HAState: Sendable, Equatable {
             try await barrier.reloadKeyring()
             policies.invalidateAll()
             try await setupAfterUnseal()
+            try await clusterRole?.becomingActive()
             haState.withLock { $0 = .active(since: clock()) }
             logger.info("this node is now the active node")
         } catch {
@@ -145,6 +146,7 @@ public enum HAState: Sendable, Equatable {
         // Requests still in flight on this node must not commit: fence them with an identity
         // that holds no lock.
         haLock?.fence(haIdentity + "/stepped-down")
+        await clusterRole?.steppedDown()
         let retired = routeTable.withLock { table in
             defer { table = RouteTable([]) }
             return table.routes
@@ -164,6 +166,12 @@ public enum HAState: Sendable, Equatable {
         guard case .active = haStatus else { return }
         holdOffUntil.withLock { $0 = clock().addingTimeInterval(2 * Double(Self.haLockTTL.components.seconds)) }
         await stepDown(reason: "sys/step-down")
+    }
+
+    /// At shutdown: an active node hands the lock over at once rather than letting it expire.
+    public func leaveCluster() async {
+        guard case .active = haStatus else { return }
+        await stepDown(reason: "shutting down")
     }
 
     /// Called by the storage layer when a fenced commit found the lock gone.

@@ -166,6 +166,23 @@ import Synchronization
         return entry
     }
 
+    /// The value at `key` read from storage itself, bypassing and leaving alone the cache: what
+    /// a standby reads of the active's records. A term this node has not seen yet (the active
+    /// rotated the keyring) makes it reload the keyring once.
+    public func getFresh(_ key: String) async throws -> [UInt8]? {
+        guard var ring = currentKeyring else { throw TresorError.sealed }
+        guard let blob = try await physical.get(key) else { return nil }
+        if blob.count >= 4 {
+            let term = blob[0..<4].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+            if ring.terms[term] == nil {
+                try await reloadKeyring()
+                guard let reloaded = currentKeyring else { throw TresorError.sealed }
+                ring = reloaded
+            }
+        }
+        return try Self.open(blob, path: key) { ring.terms[$0]?.key }
+    }
+
     public func list(prefix: String) async throws -> [String] {
         guard !isSealed else { throw TresorError.sealed }
         return try await physical.list(prefix: prefix)

@@ -88,12 +88,17 @@ extension SystemBackend {
                     // A single node without HA says only that.
                     guard core.haEnabled else { return .raw(status: 200, body: ["ha_enabled": false]) }
                     let leader = await core.leaderAddress()
+                    var clusterAddress = ""
+                    if let holder = await core.activeHolder(), !(leader?.address ?? "").isEmpty,
+                       let record = try? await core.clusterRecord(of: holder.identity) {
+                        clusterAddress = record.clusterAddress
+                    }
                     var activeTime = "0001-01-01T00:00:00Z"
                     if case .active(let since) = core.haStatus { activeTime = GoFormat.time(since) }
                     return .raw(status: 200, body: [
                         "ha_enabled": true, "is_self": .bool(leader?.isSelf ?? false),
                         "active_time": .string(activeTime), "leader_address": .string(leader?.address ?? ""),
-                        "leader_cluster_address": .string(leader?.address ?? ""), "performance_standby": false,
+                        "leader_cluster_address": .string(clusterAddress), "performance_standby": false,
                         "performance_standby_last_remote_wal": 0,
                     ])
                 },
@@ -103,8 +108,9 @@ extension SystemBackend {
                     guard let lock = core.haLockForStatus else { throw TresorError.badRequest("HA is not enabled on this node") }
                     let leader = try await lock.holder()
                     let nodes: [JSONValue] = try await lock.members().map { member in
-                        [
-                            "hostname": .string(member.identity), "api_address": .string(member.value), "cluster_address": .string(member.value),
+                        let addresses = Core.echoAddresses(member.value)
+                        return [
+                            "hostname": .string(member.identity), "api_address": .string(addresses.api), "cluster_address": .string(addresses.cluster),
                             "active_node": .bool(member.identity == leader?.identity), "last_echo": .string(GoFormat.time(member.lastEcho)),
                             "version": .string(TresorVersion.current), "upgrade_version": .string(TresorVersion.current),
                         ]

@@ -97,3 +97,17 @@ struct ConfigError: Error, CustomStringConvertible {
         return "error loading configuration from \(file): \(message)"
     }
 }
+
+extension ServerConfig {
+    /// The cluster keys say where standbys reach an active node; without HA storage no other
+    /// node exists, which start-up says rather than ignoring them silently.
+    func clusterNotes(haEnabled: Bool) -> [String] {
+        guard !haEnabled else { return [] }
+        var notes: [String] = []
+        if !clusterAddr.isEmpty { notes.append("cluster_addr: this node shares its storage with no other, so no cluster traffic uses it") }
+        for listener in listeners where !listener.clusterAddress.isEmpty {
+            notes.append("cluster_address \(listener.clusterAddress): this node shares its storage with no other, so nothing listens there")
+        }
+        return notes
+    }
+}

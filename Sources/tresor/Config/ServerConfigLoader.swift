@@ -45,7 +45,6 @@ enum ServerConfigLoader {
             case "api_addr": config.apiAddr = try string(value, key, fail)
             case "cluster_addr":
                 config.clusterAddr = try string(value, key, fail)
-                config.notes.append("cluster_addr: this node shares its storage with no other, so no cluster traffic uses it")
             case "cluster_name": config.clusterName = try string(value, key, fail)
             case "ui":
                 config.ui = try bool(value, key, fail)
@@ -207,9 +206,6 @@ enum ServerConfigLoader {
         if let min = ListenerTLS.versions[listener.tlsMinVersion], let max = ListenerTLS.versions[listener.tlsMaxVersion],
            ListenerTLS.order(max) < ListenerTLS.order(min) {
             throw fail("tls_max_version", "'tls_max_version' must be greater than or equal to 'tls_min_version'")
-        }
-        if !listener.clusterAddress.isEmpty {
-            listener.notes.append("cluster_address \(listener.clusterAddress): this node shares its storage with no other, so nothing listens there")
         }
         return listener
     }
