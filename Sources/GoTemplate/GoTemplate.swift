@@ -1,116 +1,115 @@
-/// A small implementation of Go's text/template: literal text with `{{ ... }}` actions holding
-/// pipelines (`.Field`, `"strings"`, numbers, function calls with arguments, `( ... )` groups and
-/// `|` to pass a value on as the last argument). Enough for Vault's username templates; there is
-/// no agent yet (issue 19) to render secrets with it. Parsing is bounded; hostile templates get
-/// errors.
+/// Go's text/template, as consul-template and Vault use it: text with `{{ }}` actions holding
+/// pipelines, `if`/`else if`/`else`, `with`, `range` (with `break` and `continue`), variables,
+/// `-` trimming, comments, custom delimiters, and Go's built-in functions. Data are
+/// `TemplateValue`s; functions are given by the caller. Parsing and execution are bounded:
+/// hostile templates and data get errors, never a crash or unbounded output.
 public struct GoTemplate: Sendable {
+    public typealias Value = TemplateValue
+    public typealias Function = @Sendable ([TemplateValue]) throws -> TemplateValue
+
     public struct Error: Swift.Error, Equatable, CustomStringConvertible, Sendable {
         public let message: String
+        /// Where in the template, while the error travels up from the lexer or parser.
+        let offset: Int?
         public var description: String { "template: \(message)" }
-        public init(_ message: String) { self.message = message }
-    }
-
-    public enum Value: Sendable, Equatable {
-        case string(String)
-        case int(Int)
-
-        public var text: String {
-            switch self {
-            case .string(let s): return s
-            case .int(let i): return String(i)
-            }
+        public init(_ message: String) {
+            self.message = message
+            self.offset = nil
+        }
+        init(_ message: String, offset: Int?) {
+            self.message = message
+            self.offset = offset
         }
     }
 
-    public typealias Function = @Sendable ([Value]) throws -> Value
+    public struct Options: Sendable {
+        /// Go's `missingkey=error`: a map without the key is an error, not `<no value>`.
+        public var missingKeyIsError: Bool
+        /// The most bytes a render may produce.
+        public var maxOutput: Int
+        /// The most evaluation steps (nodes, commands, iterations) a render may take.
+        public var maxSteps: Int
 
-    indirect enum Node: Sendable, Equatable {
-        case text(String)
-        case action([Command])
+        public init(missingKeyIsError: Bool = false, maxOutput: Int = 16 * 1024 * 1024, maxSteps: Int = 5_000_000) {
+            self.missingKeyIsError = missingKeyIsError
+            self.maxOutput = maxOutput
+            self.maxSteps = maxSteps
+        }
     }
-
-    /// One stage of a pipeline: a function with arguments, or a single operand.
-    indirect enum Command: Sendable, Equatable {
-        case call(String, [Operand])
-        case operand(Operand)
-    }
-
-    indirect enum Operand: Sendable, Equatable {
-        case field(String)
-        case string(String)
-        case int(Int)
-        case group([Command])
-        case function(String)
-    }
-
-    let nodes: [Node]
 
     public static let maxLength = 64 * 1024
-    static let maxDepth = 32
 
-    public init(_ source: String) throws {
-        guard source.utf8.count <= Self.maxLength else { throw Error("template is longer than \(Self.maxLength) bytes") }
-        var nodes: [Node] = []
-        var rest = Substring(source)
-        while let open = rest.firstRange(of: "{{") {
-            if open.lowerBound > rest.startIndex { nodes.append(.text(String(rest[..<open.lowerBound]))) }
-            guard let close = rest[open.upperBound...].firstRange(of: "}}") else { throw Error("unclosed action") }
-            var inner = rest[open.upperBound..<close.lowerBound]
-            // "{{-" and "-}}" trim surrounding whitespace in Go; accept and treat as plain delimiters.
-            if inner.hasPrefix("-") { inner = inner.dropFirst() }
-            if inner.hasSuffix("-") { inner = inner.dropLast() }
-            var lexer = Lexer(Array(String(inner).unicodeScalars))
-            let pipeline = try lexer.pipeline(depth: 0)
-            guard lexer.atEnd else { throw Error("unexpected \"\(lexer.remaining)\" in action") }
-            guard !pipeline.isEmpty else { throw Error("missing value for command") }
-            nodes.append(.action(pipeline))
-            rest = rest[close.upperBound...]
+    public let name: String
+    let nodes: [Node]
+    let source: [UInt8]
+
+    public init(_ source: String, name: String = "template", leftDelimiter: String = "{{", rightDelimiter: String = "}}",
+                maxLength: Int = GoTemplate.maxLength) throws {
+        self.name = name
+        self.source = Array(source.utf8)
+        guard self.source.count <= maxLength else { throw Error("\(name): template is longer than \(maxLength) bytes") }
+        guard !leftDelimiter.isEmpty, !rightDelimiter.isEmpty else { throw Error("\(name): delimiters must not be empty") }
+        do {
+            var lexer = Lexer(source, leftDelimiter: leftDelimiter, rightDelimiter: rightDelimiter)
+            var parser = Parser(try lexer.run())
+            nodes = try parser.parse()
+        } catch let error as Error {
+            throw Error("\(name):\(Self.line(of: error.offset ?? 0, in: self.source)): \(error.message)")
         }
-        if !rest.isEmpty { nodes.append(.text(String(rest))) }
-        self.nodes = nodes
     }
 
-    /// Renders with `fields` for `.Name` lookups and `functions` by name.
+    /// Checks that every function the template calls exists, as Go does when it parses.
+    public func checkFunctions(_ names: Set<String>) throws {
+        func visit(_ pipeline: Pipeline) throws {
+            for command in pipeline.commands {
+                for argument in command.arguments {
+                    switch argument {
+                    case .function(let function):
+                        guard names.contains(function) || Builtins.names.contains(function) else {
+                            throw Error("\(name):\(Self.line(of: command.offset, in: source)): function \"\(function)\" not defined")
+                        }
+                    case .pipeline(let inner, _): try visit(inner)
+                    default: break
+                    }
+                }
+            }
+        }
+        func walk(_ list: [Node]) throws {
+            for node in list {
+                switch node {
+                case .action(let pipeline): try visit(pipeline)
+                case .control(_, let pipeline, let body, let alternative):
+                    try visit(pipeline)
+                    try walk(body)
+                    try walk(alternative ?? [])
+                default: break
+                }
+            }
+        }
+        try walk(nodes)
+    }
+
+    /// Renders with `data` as dot.
+    public func render(_ data: TemplateValue, functions: [String: Function], options: Options = Options()) throws -> String {
+        var executor = Executor(template: self, functions: functions, options: options)
+        try executor.run(nodes, dot: data)
+        return String(decoding: executor.output, as: UTF8.self)
+    }
+
+    /// Renders with `fields` for `.Name` lookups, a missing one being an error (Vault's
+    /// username templates).
     public func render(fields: [String: Value], functions: [String: Function]) throws -> String {
-        var out = ""
-        for node in nodes {
-            switch node {
-            case .text(let text): out += text
-            case .action(let pipeline): out += try evaluate(pipeline, fields, functions).text
-            }
-        }
-        return out
+        try render(.map(fields), functions: functions, options: Options(missingKeyIsError: true))
     }
 
-    func evaluate(_ pipeline: [Command], _ fields: [String: Value], _ functions: [String: Function]) throws -> Value {
-        var carried: Value?
-        for command in pipeline {
-            switch command {
-            case .operand(let operand):
-                guard carried == nil else { throw Error("a value can only be piped into a function") }
-                carried = try value(operand, fields, functions)
-            case .call(let name, let arguments):
-                guard let function = functions[name] else { throw Error("function \"\(name)\" not defined") }
-                var values = try arguments.map { try value($0, fields, functions) }
-                if let carried { values.append(carried) }
-                carried = try function(values)
-            }
-        }
-        guard let carried else { throw Error("empty pipeline") }
-        return carried
+    static func line(of offset: Int, in source: [UInt8]) -> Int {
+        1 + source[..<min(offset, source.count)].lazy.filter { $0 == 0x0A }.count
     }
 
-    func value(_ operand: Operand, _ fields: [String: Value], _ functions: [String: Function]) throws -> Value {
-        switch operand {
-        case .string(let s): return .string(s)
-        case .int(let i): return .int(i)
-        case .field(let name):
-            guard let value = fields[name] else { throw Error("can't evaluate field \(name)") }
-            return value
-        case .group(let pipeline): return try evaluate(pipeline, fields, functions)
-        case .function(let name):
-            guard let function = functions[name] else { throw Error("function \"\(name)\" not defined") }
-            return try function([])
-        }
+    /// Go's "name:line:column" for execution errors; the column counts bytes from 0.
+    func location(_ offset: Int) -> String {
+        let clamped = min(offset, source.count)
+        let lineStart = source[..<clamped].lastIndex(of: 0x0A).map { $0 + 1 } ?? 0
+        return "\(name):\(Self.line(of: clamped, in: source)):\(clamped - lineStart)"
     }
 }

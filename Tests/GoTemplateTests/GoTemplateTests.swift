@@ -39,7 +39,3 @@ import Testing
         #expect(throws: GoTemplate.Error.self) { _ = try GoTemplate(String(repeating: "a", count: GoTemplate.maxLength + 1)) }
     }
 }
-
-extension GoTemplate.Value: ExpressibleByStringLiteral {
-    public init(stringLiteral value: String) { self = .string(value) }
-}
