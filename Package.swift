@@ -30,6 +30,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.3.0"),
         .package(url: "https://github.com/swift-extras/swift-extras-base64.git", from: "1.2.0"),
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.10.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: [
         .target(name: "HCL", swiftSettings: strict),
@@ -151,10 +152,20 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        .target(
+            name: "TresorAgent",
+            dependencies: [
+                "TresorAPI", "TresorJSON", "HCL", "GoTemplate",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "tresor",
             dependencies: [
                 "TresorCore", "TresorAudit", "TresorSecrets", "TresorAuth", "TresorHTTP", "TresorStorage", "TresorAPI", "TresorCLI", "HCL",
+                "TresorAgent",
                 "CTresorRuntime",
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

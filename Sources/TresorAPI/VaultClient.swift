@@ -34,10 +34,24 @@ public final class VaultClient: Sendable {
     /// - Parameters:
     ///   - caCertFile: PEM file of CAs to trust instead of the system's.
     ///   - skipVerify: Trust any certificate (tests, bootstrapping); never the default.
-    public init(address: String, caCertFile: String? = nil, skipVerify: Bool = false, timeout: TimeAmount = .seconds(60)) throws {
+    ///   - caPath: a directory of PEM files of CAs to trust (with or instead of `caCertFile`).
+    ///   - clientCertFile, clientKeyFile: a client certificate for listeners that ask for one.
+    public init(address: String, caCertFile: String? = nil, skipVerify: Bool = false, timeout: TimeAmount = .seconds(60),
+                caPath: String? = nil, clientCertFile: String? = nil, clientKeyFile: String? = nil) throws {
         var tls = TLSConfiguration.makeClientConfiguration()
+        var roots: [NIOSSLCertificate] = []
         if let caCertFile, !caCertFile.isEmpty {
-            tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(caCertFile))
+            roots += try NIOSSLCertificate.fromPEMFile(caCertFile)
+        }
+        if let caPath, !caPath.isEmpty {
+            for name in try FileManager.default.contentsOfDirectory(atPath: caPath).sorted() where !name.hasPrefix(".") {
+                roots += try NIOSSLCertificate.fromPEMFile((caPath as NSString).appendingPathComponent(name))
+            }
+        }
+        if !roots.isEmpty { tls.trustRoots = .certificates(roots) }
+        if let clientCertFile, !clientCertFile.isEmpty, let clientKeyFile, !clientKeyFile.isEmpty {
+            tls.certificateChain = try NIOSSLCertificate.fromPEMFile(clientCertFile).map { .certificate($0) }
+            tls.privateKey = .privateKey(try NIOSSLPrivateKey(file: clientKeyFile, format: .pem))
         }
         if skipVerify { tls.certificateVerification = .none }
         var configuration = HTTPClient.Configuration(tlsConfiguration: tls)

@@ -1,0 +1,115 @@
+import Foundation
+
+/// `tresor agent`'s configuration: Vault Agent's stanzas and keys, in HCL or JSON, several files
+/// merged in order.
+public struct AgentConfig: Sendable {
+    public struct Vault: Sendable {
+        public var address = ""
+        public var caCert = ""
+        public var caPath = ""
+        public var clientCert = ""
+        public var clientKey = ""
+        public var tlsSkipVerify = false
+        public var tlsServerName = ""
+        public var namespace = ""
+        /// Retries of a failed request (5xx, 412, transport); Vault Agent's default is 12.
+        public var numRetries = 12
+    }
+
+    public struct Method: Sendable {
+        public var type: String
+        public var mountPath: String
+        public var wrapTTL: Int64 = 0
+        public var minBackoff: Duration = .seconds(1)
+        public var maxBackoff: Duration = .seconds(300)
+        public var exitOnError = false
+        public var config: [String: String] = [:]
+        public var file = ""
+    }
+
+    public struct Sink: Sendable {
+        public var path: String
+        /// Permission bits; Vault Agent writes sinks 0640 unless told.
+        public var mode: UInt16 = 0o640
+        public var wrapTTL: Int64 = 0
+    }
+
+    public struct Template: Sendable {
+        public var source = ""
+        public var contents: String?
+        public var destination = ""
+        public var createDestDirs = true
+        public var perms: UInt16?
+        public var command: [String] = []
+        public var commandTimeout: Duration = .seconds(30)
+        public var errorOnMissingKey = false
+        public var leftDelimiter = "{{"
+        public var rightDelimiter = "}}"
+        public var waitMin: Duration = .zero
+        public var waitMax: Duration = .zero
+        public var backup = false
+        /// Where the stanza is, for messages.
+        public var file = ""
+        public var line: Int?
+    }
+
+    public struct TemplateConfig: Sendable {
+        public var exitOnRetryFailure = false
+        public var staticSecretRenderInterval: Duration = .seconds(300)
+        public var maxConnectionsPerHost = 10
+        /// How far into a lease (0–1) it is renewed or fetched anew.
+        public var leaseRenewalThreshold = 0.9
+    }
+
+    public struct EnvTemplate: Sendable {
+        public var name: String
+        public var template: Template
+    }
+
+    public struct Exec: Sendable {
+        public var command: [String] = []
+        /// "always" or "never".
+        public var restartOnSecretChanges = "always"
+        public var restartStopSignal: Int32 = SIGTERM
+        public var restartStopSignalName = "SIGTERM"
+    }
+
+    public var vault = Vault()
+    public var methods: [Method] = []
+    public var sinks: [Sink] = []
+    public var templates: [Template] = []
+    public var templateConfig = TemplateConfig()
+    public var envTemplates: [EnvTemplate] = []
+    public var exec: Exec?
+    public var exitAfterAuth = false
+    public var pidFile = ""
+    public var logLevel = "info"
+
+    public init() {}
+
+    /// Later files override single values and add stanzas, as Vault merges agent configs.
+    mutating func merge(_ other: AgentConfig, set: Set<String>) {
+        if set.contains("vault") { vault = other.vault }
+        methods += other.methods
+        sinks += other.sinks
+        templates += other.templates
+        if set.contains("template_config") { templateConfig = other.templateConfig }
+        envTemplates += other.envTemplates
+        if other.exec != nil { exec = other.exec }
+        if set.contains("exit_after_auth") { exitAfterAuth = other.exitAfterAuth }
+        if set.contains("pid_file") { pidFile = other.pidFile }
+        if set.contains("log_level") { logLevel = other.logLevel }
+    }
+}
+
+/// A configuration mistake, named by file and line.
+public struct AgentConfigError: Error, CustomStringConvertible, Sendable {
+    public let file: String
+    public let line: Int?
+    public let message: String
+
+    public var description: String {
+        if let line { return "error loading configuration from \(file): line \(line): \(message)" }
+        return "error loading configuration from \(file): \(message)"
+    }
+}

@@ -1,0 +1,411 @@
+import Foundation
+import HCL
+
+/// Reads agent configuration files (HCL or JSON), refusing unknown keys and wrong types with the
+/// file and line at fault, and keys Tresor's agent does not honour with a clear reason.
+public enum AgentConfigLoader {
+    public static func load(paths: [String]) throws -> AgentConfig {
+        guard !paths.isEmpty else { throw AgentConfigError(file: "-config", line: nil, message: "at least one -config file is required") }
+        var merged = AgentConfig()
+        for path in paths {
+            let text: String
+            do {
+                text = try String(contentsOfFile: path, encoding: .utf8)
+            } catch {
+                throw AgentConfigError(file: path, line: nil, message: "cannot read file: \(error.localizedDescription)")
+            }
+            let (config, set) = try parse(text, file: path)
+            merged.merge(config, set: set)
+        }
+        try validate(merged, file: paths.joined(separator: ", "))
+        return merged
+    }
+
+    static func validate(_ config: AgentConfig, file: String) throws {
+        if config.methods.count > 1 {
+            throw AgentConfigError(file: file, line: nil, message: "auto_auth: only one method may be configured")
+        }
+        if config.exitAfterAuth && config.exec != nil {
+            throw AgentConfigError(file: file, line: nil, message: "exit_after_auth and exec cannot be used together")
+        }
+        if !config.envTemplates.isEmpty && config.exec == nil {
+            throw AgentConfigError(file: file, line: nil, message: "env_template requires an exec stanza")
+        }
+        if config.exec != nil && config.exec!.command.isEmpty {
+            throw AgentConfigError(file: file, line: nil, message: "exec: command is required")
+        }
+    }
+
+    struct Reader {
+        let file: String
+        let text: String
+
+        func fail(_ key: String, _ message: String) -> AgentConfigError {
+            AgentConfigError(file: file, line: lineOf(key), message: message)
+        }
+
+        /// The first line where `key` appears as a key.
+        func lineOf(_ key: String) -> Int? {
+            for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+                let trimmed = line.drop { $0 == " " || $0 == "\t" }
+                if trimmed.hasPrefix(key + " ") || trimmed.hasPrefix(key + "=") || trimmed.hasPrefix("\"\(key)\"") || trimmed == Substring(key)
+                    || trimmed.hasPrefix(key + "{") {
+                    return index + 1
+                }
+            }
+            return nil
+        }
+
+        func string(_ value: HCLValue, _ key: String) throws -> String {
+            switch value {
+            case .string(let s): return s
+            case .number(let n): return n == n.rounded() && abs(n) < 1e15 ? String(Int64(n)) : String(n)
+            case .bool(let b): return b ? "true" : "false"
+            default: throw fail(key, "\(key) must be a string")
+            }
+        }
+
+        func bool(_ value: HCLValue, _ key: String) throws -> Bool {
+            switch value {
+            case .bool(let b): return b
+            case .number(let n): return n != 0
+            case .string(let s):
+                switch s.lowercased() {
+                case "true", "1", "t": return true
+                case "false", "0", "f", "": return false
+                default: throw fail(key, "\(key) must be true or false, not \"\(s)\"")
+                }
+            default: throw fail(key, "\(key) must be true or false")
+            }
+        }
+
+        func int(_ value: HCLValue, _ key: String) throws -> Int {
+            switch value {
+            case .number(let n) where n == n.rounded() && abs(n) < 1e9: return Int(n)
+            case .string(let s) where Int(s) != nil && abs(Int(s)!) < 1_000_000_000: return Int(s)!
+            default: throw fail(key, "\(key) must be a whole number")
+            }
+        }
+
+        func duration(_ value: HCLValue, _ key: String) throws -> Duration {
+            let text = try string(value, key)
+            guard let duration = GoDuration.parse(text) else { throw fail(key, "\(key): invalid duration \"\(text)\"") }
+            return duration
+        }
+
+        /// File modes: HCL's `0640` arrives as octal already; a string is read as octal.
+        func mode(_ value: HCLValue, _ key: String) throws -> UInt16 {
+            let mode: Int?
+            switch value {
+            case .number(let n) where n == n.rounded(): mode = Int(n)
+            case .string(let s): mode = Int(s, radix: 8)
+            default: mode = nil
+            }
+            guard let mode, (0...0o7777).contains(mode) else { throw fail(key, "\(key) must be a file mode such as 0640") }
+            return UInt16(mode)
+        }
+
+        func object(_ value: HCLValue, _ key: String) throws -> HCLObject {
+            if case .object(let body) = value { return body }
+            if case .list(let items) = value, items.count == 1, case .object(let body) = items[0] { return body }
+            throw fail(key, "\(key) must be a block")
+        }
+
+        /// Blocks written `name "label" { ... }`, or `name { ... }` with an unlabelled body.
+        func blocks(_ value: HCLValue, _ key: String, labelled: Bool) throws -> [(label: String?, body: HCLObject)] {
+            if case .list(let items) = value { return try items.flatMap { try blocks($0, key, labelled: labelled) } }
+            guard case .object(let body) = value else { throw fail(key, "\(key) must be a block") }
+            if labelled, !body.entries.isEmpty, body.entries.allSatisfy({ if case .object = $0.value { return true } else { return false } }),
+               body["type"] == nil, body["config"] == nil {
+                return body.entries.map { entry in
+                    if case .object(let inner) = entry.value { return (entry.key, inner) }
+                    return (entry.key, HCLObject())
+                }
+            }
+            return [(nil, body)]
+        }
+
+        /// String options of a `config = { ... }` map.
+        func options(_ value: HCLValue, _ key: String) throws -> [String: String] {
+            var out: [String: String] = [:]
+            for (name, item) in try object(value, key).entries {
+                switch item {
+                case .list(let items): out[name] = try items.map { try string($0, name) }.joined(separator: ",")
+                default: out[name] = try string(item, name)
+                }
+            }
+            return out
+        }
+
+        func unknown(_ key: String, in stanza: String) -> AgentConfigError {
+            fail(key, "\(stanza): unknown key \"\(key)\"")
+        }
+    }
+
+    static let unsupported: [String: String] = [
+        "listener": "the agent's API proxy and cache listeners are not supported yet; point applications at the server, or render templates",
+        "cache": "the agent's cache is not supported yet",
+        "api_proxy": "the agent's API proxy is not supported yet",
+        "telemetry": "telemetry is not supported by tresor agent",
+        "log_file": "log_file is not supported; tresor agent logs to standard error",
+    ]
+
+    static func parse(_ text: String, file: String) throws -> (AgentConfig, Set<String>) {
+        let document: HCLObject
+        do {
+            document = try HCL.parse(text)
+        } catch {
+            throw AgentConfigError(file: file, line: error.line, message: "\(error.message) (column \(error.column))")
+        }
+        let reader = Reader(file: file, text: text)
+        var config = AgentConfig()
+        var set: Set<String> = []
+        for (key, value) in document.entries {
+            set.insert(key)
+            switch key {
+            case "vault": config.vault = try vault(try reader.object(value, key), reader)
+            case "auto_auth": try autoAuth(try reader.object(value, key), reader, into: &config)
+            case "template":
+                for block in try reader.blocks(value, key, labelled: false) {
+                    config.templates.append(try template(block.body, reader, stanza: "template"))
+                }
+            case "template_config": config.templateConfig = try templateConfig(try reader.object(value, key), reader)
+            case "env_template":
+                for block in try reader.blocks(value, key, labelled: true) {
+                    guard let name = block.label, !name.isEmpty else { throw reader.fail(key, "env_template must be written env_template \"NAME\" { ... }") }
+                    var template = try self.template(block.body, reader, stanza: "env_template \"\(name)\"")
+                    template.destination = ""
+                    config.envTemplates.append(AgentConfig.EnvTemplate(name: name, template: template))
+                }
+            case "exec": config.exec = try exec(try reader.object(value, key), reader)
+            case "exit_after_auth": config.exitAfterAuth = try reader.bool(value, key)
+            case "pid_file": config.pidFile = try reader.string(value, key)
+            case "log_level": config.logLevel = try reader.string(value, key).lowercased()
+            case "log_format":
+                let format = try reader.string(value, key)
+                guard format == "standard" else { throw reader.fail(key, "log_format \"\(format)\" is not supported (standard)") }
+            case "disable_idle_connections", "disable_keep_alives":
+                throw reader.fail(key, "\(key) is not supported by tresor agent")
+            default:
+                if let reason = unsupported[key] { throw reader.fail(key, reason) }
+                throw reader.fail(key, "unknown key \"\(key)\"")
+            }
+        }
+        return (config, set)
+    }
+
+    static func vault(_ body: HCLObject, _ r: Reader) throws -> AgentConfig.Vault {
+        var vault = AgentConfig.Vault()
+        for (key, value) in body.entries {
+            switch key {
+            case "address": vault.address = try r.string(value, key)
+            case "ca_cert": vault.caCert = try r.string(value, key)
+            case "ca_path": vault.caPath = try r.string(value, key)
+            case "client_cert": vault.clientCert = try r.string(value, key)
+            case "client_key": vault.clientKey = try r.string(value, key)
+            case "tls_skip_verify": vault.tlsSkipVerify = try r.bool(value, key)
+            case "tls_server_name": vault.tlsServerName = try r.string(value, key)
+            case "namespace": vault.namespace = try r.string(value, key)
+            case "retry":
+                for (retryKey, retryValue) in try r.object(value, key).entries {
+                    guard retryKey == "num_retries" else { throw r.unknown(retryKey, in: "vault.retry") }
+                    let retries = try r.int(retryValue, retryKey)
+                    // Vault: 0 means the default; -1 means no retries.
+                    vault.numRetries = retries == 0 ? 12 : max(retries, 0)
+                }
+            default: throw r.unknown(key, in: "vault")
+            }
+        }
+        return vault
+    }
+
+    static let methodTypes: Set<String> = ["approle", "kubernetes", "token_file"]
+
+    static func autoAuth(_ body: HCLObject, _ r: Reader, into config: inout AgentConfig) throws {
+        for (key, value) in body.entries {
+            switch key {
+            case "method":
+                for block in try r.blocks(value, key, labelled: true) {
+                    var type = block.label
+                    var method = AgentConfig.Method(type: "", mountPath: "", file: r.file)
+                    for (option, item) in block.body.entries {
+                        switch option {
+                        case "type": type = try r.string(item, option)
+                        case "mount_path": method.mountPath = try r.string(item, option)
+                        case "wrap_ttl": method.wrapTTL = Int64(try r.duration(item, option).components.seconds)
+                        case "min_backoff": method.minBackoff = try r.duration(item, option)
+                        case "max_backoff": method.maxBackoff = try r.duration(item, option)
+                        case "exit_on_err": method.exitOnError = try r.bool(item, option)
+                        case "config": method.config = try r.options(item, option)
+                        case "namespace": _ = try r.string(item, option)
+                        default: throw r.unknown(option, in: "auto_auth.method")
+                        }
+                    }
+                    guard let type, !type.isEmpty else { throw r.fail(key, "auto_auth.method: a type is required") }
+                    if type == "jwt" {
+                        throw r.fail(key, "auto_auth method \"jwt\" needs a JWT auth method on the server, which Tresor does not have yet; use approle, kubernetes or token_file")
+                    }
+                    guard methodTypes.contains(type) else {
+                        throw r.fail(key, "auto_auth method \"\(type)\" is not supported (approle, kubernetes, token_file)")
+                    }
+                    method.type = type
+                    if method.mountPath.isEmpty { method.mountPath = "auth/" + type }
+                    try checkMethodOptions(method, r)
+                    config.methods.append(method)
+                }
+            case "sink":
+                for block in try r.blocks(value, key, labelled: true) {
+                    var type = block.label
+                    var sink = AgentConfig.Sink(path: "")
+                    for (option, item) in block.body.entries {
+                        switch option {
+                        case "type": type = try r.string(item, option)
+                        case "wrap_ttl": sink.wrapTTL = Int64(try r.duration(item, option).components.seconds)
+                        case "config":
+                            for (name, setting) in try r.object(item, option).entries {
+                                switch name {
+                                case "path": sink.path = try r.string(setting, name)
+                                case "mode": sink.mode = try r.mode(setting, name)
+                                default: throw r.unknown(name, in: "sink \"file\" config")
+                                }
+                            }
+                        case "dh_type", "dh_path", "aad", "aad_env_var", "derive_key":
+                            throw r.fail(option, "sink: \(option) (response encryption) is not supported; use wrap_ttl")
+                        default: throw r.unknown(option, in: "auto_auth.sink")
+                        }
+                    }
+                    guard type == "file" else { throw r.fail(key, "sink type \"\(type ?? "")\" is not supported (file)") }
+                    guard !sink.path.isEmpty else { throw r.fail(key, "sink \"file\": config.path is required") }
+                    config.sinks.append(sink)
+                }
+            case "enable_reauth_on_new_credentials":
+                _ = try r.bool(value, key)
+            default: throw r.unknown(key, in: "auto_auth")
+            }
+        }
+    }
+
+    static let methodOptions: [String: Set<String>] = [
+        "approle": ["role_id_file_path", "secret_id_file_path", "remove_secret_id_file_after_reading", "secret_id_response_wrapping_path"],
+        "kubernetes": ["role", "token_path"],
+        "token_file": ["token_file_path"],
+    ]
+
+    static func checkMethodOptions(_ method: AgentConfig.Method, _ r: Reader) throws {
+        let known = methodOptions[method.type] ?? []
+        for key in method.config.keys.sorted() where !known.contains(key) {
+            throw r.fail(key, "auto_auth method \"\(method.type)\": unknown config key \"\(key)\"")
+        }
+        switch method.type {
+        case "approle":
+            guard !(method.config["role_id_file_path"] ?? "").isEmpty else { throw r.fail("method", "approle: role_id_file_path is required") }
+            if method.config["secret_id_response_wrapping_path"] != nil {
+                throw r.fail("secret_id_response_wrapping_path", "approle: secret_id_response_wrapping_path is not supported yet")
+            }
+        case "kubernetes":
+            guard !(method.config["role"] ?? "").isEmpty else { throw r.fail("method", "kubernetes: role is required") }
+        case "token_file":
+            guard !(method.config["token_file_path"] ?? "").isEmpty else { throw r.fail("method", "token_file: token_file_path is required") }
+        default: break
+        }
+    }
+
+    static func template(_ body: HCLObject, _ r: Reader, stanza: String) throws -> AgentConfig.Template {
+        var template = AgentConfig.Template(file: r.file)
+        for (key, value) in body.entries {
+            switch key {
+            case "source": template.source = try r.string(value, key)
+            case "contents": template.contents = try r.string(value, key)
+            case "destination": template.destination = try r.string(value, key)
+            case "create_dest_dirs": template.createDestDirs = try r.bool(value, key)
+            case "perms": template.perms = try r.mode(value, key)
+            case "command":
+                if case .list(let parts) = value {
+                    template.command = try parts.map { try r.string($0, key) }
+                } else {
+                    let line = try r.string(value, key)
+                    if !line.isEmpty { template.command = ["/bin/sh", "-c", line] }
+                }
+            case "command_timeout": template.commandTimeout = try r.duration(value, key)
+            case "exec":
+                for (option, item) in try r.object(value, key).entries {
+                    switch option {
+                    case "command":
+                        if case .list(let parts) = item { template.command = try parts.map { try r.string($0, option) } }
+                        else { template.command = ["/bin/sh", "-c", try r.string(item, option)] }
+                    case "timeout": template.commandTimeout = try r.duration(item, option)
+                    default: throw r.unknown(option, in: "\(stanza).exec")
+                    }
+                }
+            case "error_on_missing_key": template.errorOnMissingKey = try r.bool(value, key)
+            case "left_delimiter": template.leftDelimiter = try r.string(value, key)
+            case "right_delimiter": template.rightDelimiter = try r.string(value, key)
+            case "backup": template.backup = try r.bool(value, key)
+            case "wait":
+                for (option, item) in try r.object(value, key).entries {
+                    switch option {
+                    case "min": template.waitMin = try r.duration(item, option)
+                    case "max": template.waitMax = try r.duration(item, option)
+                    default: throw r.unknown(option, in: "\(stanza).wait")
+                    }
+                }
+            case "sandbox_path", "function_denylist", "function_blacklist", "error_fatal":
+                throw r.fail(key, "\(stanza): \(key) is not supported by tresor agent")
+            default: throw r.unknown(key, in: stanza)
+            }
+        }
+        template.line = r.lineOf(stanza.hasPrefix("env_template") ? "env_template" : "template")
+        if template.source.isEmpty == (template.contents == nil) {
+            throw r.fail(stanza.hasPrefix("env_template") ? "env_template" : "template",
+                         "\(stanza): exactly one of source and contents is required")
+        }
+        if stanza == "template" && template.destination.isEmpty {
+            throw r.fail("template", "template: destination is required")
+        }
+        return template
+    }
+
+    static func templateConfig(_ body: HCLObject, _ r: Reader) throws -> AgentConfig.TemplateConfig {
+        var config = AgentConfig.TemplateConfig()
+        for (key, value) in body.entries {
+            switch key {
+            case "exit_on_retry_failure": config.exitOnRetryFailure = try r.bool(value, key)
+            case "static_secret_render_interval": config.staticSecretRenderInterval = max(try r.duration(value, key), .seconds(1))
+            case "max_connections_per_host": config.maxConnectionsPerHost = max(try r.int(value, key), 1)
+            case "lease_renewal_threshold":
+                guard case .number(let n) = value, n > 0, n <= 1 else { throw r.fail(key, "lease_renewal_threshold must be a number from 0 to 1") }
+                config.leaseRenewalThreshold = n
+            default: throw r.unknown(key, in: "template_config")
+            }
+        }
+        return config
+    }
+
+    static let signals: [String: Int32] = ["SIGTERM": SIGTERM, "SIGINT": SIGINT, "SIGHUP": SIGHUP, "SIGQUIT": SIGQUIT, "SIGKILL": SIGKILL,
+                                           "SIGUSR1": SIGUSR1, "SIGUSR2": SIGUSR2]
+
+    static func exec(_ body: HCLObject, _ r: Reader) throws -> AgentConfig.Exec {
+        var exec = AgentConfig.Exec()
+        for (key, value) in body.entries {
+            switch key {
+            case "command":
+                if case .list(let parts) = value { exec.command = try parts.map { try r.string($0, key) } }
+                else { exec.command = [try r.string(value, key)] }
+            case "restart_on_secret_changes":
+                let mode = try r.string(value, key)
+                guard mode == "always" || mode == "never" else { throw r.fail(key, "restart_on_secret_changes must be \"always\" or \"never\"") }
+                exec.restartOnSecretChanges = mode
+            case "restart_stop_signal":
+                let name = try r.string(value, key).uppercased()
+                let full = name.hasPrefix("SIG") ? name : "SIG" + name
+                guard let signal = signals[full] else { throw r.fail(key, "restart_stop_signal \"\(name)\" is not a signal this agent knows") }
+                exec.restartStopSignal = signal
+                exec.restartStopSignalName = full
+            case "child_process_stdout", "child_process_stderr":
+                throw r.fail(key, "exec: \(key) is not supported; the child shares the agent's output")
+            default: throw r.unknown(key, in: "exec")
+            }
+        }
+        return exec
+    }
+}

@@ -1,0 +1,104 @@
+import Foundation
+import Synchronization
+
+/// `tresor agent -config=FILE...`: authenticates, writes the token to its sinks, renders templates
+/// and keeps both fresh; with `exit_after_auth` it stops after the first render, and with `exec`
+/// it supervises a child process that sees the rendered secrets in its environment.
+public enum Agent {
+    /// Runs until done; returns the process's exit status.
+    public static func run(configPaths: [String], logLevel: String?, exitAfterAuth: Bool,
+                           environment: [String: String] = ProcessInfo.processInfo.environment) async -> Int32 {
+        var log = AgentLog(level: logLevel ?? "info")
+        do {
+            var config = try AgentConfigLoader.load(paths: configPaths)
+            if exitAfterAuth { config.exitAfterAuth = true }
+            if logLevel == nil { log = AgentLog(level: config.logLevel) }
+            return try await run(config, log: log, environment: environment)
+        } catch {
+            FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
+            return 1
+        }
+    }
+
+    static func run(_ config: AgentConfig, log: AgentLog, environment: [String: String]) async throws -> Int32 {
+        let client = try AgentClient(config.vault, environment: environment)
+        let runner = try TemplateRunner(config: config, fetcher: SecretFetcher(client: client, settings: config.templateConfig), log: log)
+        if !config.pidFile.isEmpty {
+            try? Data("\(getpid())".utf8).write(to: URL(fileURLWithPath: config.pidFile))
+        }
+        defer { if !config.pidFile.isEmpty { try? FileManager.default.removeItem(atPath: config.pidFile) } }
+        let signals = SignalWatcher([SIGTERM, SIGINT, SIGHUP])
+        log.info("agent", "starting: version=Tresor address=\(client.client.address)")
+
+        var auth: AutoAuth?
+        let token: String
+        if let method = config.methods.first {
+            let autoAuth = AutoAuth(method: method, sinks: config.sinks, client: client, log: log)
+            auth = autoAuth
+            // Once the agent means to exit after authenticating, failures must end it too.
+            token = try await autoAuth.authenticate(attempts: config.exitAfterAuth ? config.vault.numRetries + 1 : nil).token
+            await autoAuth.onNewToken { fresh in await runner.tokenChanged(fresh.token) }
+        } else if let fromEnvironment = environment["VAULT_TOKEN"] ?? environment["BAO_TOKEN"], !fromEnvironment.isEmpty {
+            token = fromEnvironment
+        } else {
+            throw AgentFailure("no auto_auth method is configured and VAULT_TOKEN is not set: the agent has no token to use")
+        }
+        await runner.tokenChanged(token)
+        try await runner.renderAll()
+        if config.exitAfterAuth {
+            log.info("agent", "exit_after_auth is set: exiting after the first render")
+            return 0
+        }
+
+        var supervisor: ExecSupervisor?
+        if let exec = config.exec {
+            let child = ExecSupervisor(config: exec, log: log)
+            try await child.start(environment: await runner.environment())
+            await runner.setEnvironmentListener { rendered in await child.environmentChanged(rendered) }
+            supervisor = child
+        }
+        let child = supervisor
+        return try await withThrowingTaskGroup(of: Int32?.self) { group in
+            if let auth { group.addTask { await auth.keepAlive(); return nil } }
+            group.addTask { try await runner.run(); return nil }
+            group.addTask {
+                for await signal in signals.stream {
+                    if let child {
+                        await child.forward(signal)
+                    } else if signal != SIGHUP {
+                        log.info("agent", "shutdown triggered by signal \(signal)")
+                        return 0
+                    }
+                }
+                return nil
+            }
+            if let child { group.addTask { await child.wait() } }
+            while let finished = try await group.next() {
+                if let status = finished {
+                    group.cancelAll()
+                    return status
+                }
+            }
+            return 0
+        }
+    }
+}
+
+/// The agent's own signals as a stream, handled on a dispatch queue rather than in a handler.
+final class SignalWatcher: Sendable {
+    let stream: AsyncStream<Int32>
+    /// Kept alive as long as the watcher; a Mutex because dispatch sources are not Sendable.
+    private let sources: Mutex<[any DispatchSourceSignal]>
+
+    init(_ signals: [Int32]) {
+        let (stream, continuation) = AsyncStream<Int32>.makeStream()
+        self.stream = stream
+        sources = Mutex(signals.map { number in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { continuation.yield(number) }
+            source.resume()
+            return source
+        })
+    }
+}

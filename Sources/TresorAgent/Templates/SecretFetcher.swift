@@ -1,0 +1,86 @@
+import Foundation
+import GoTemplate
+import TresorAPI
+import TresorJSON
+
+/// Reads what a dependency names from the server (or the disk), and renews leases.
+struct SecretFetcher: Sendable {
+    let client: AgentClient
+    let settings: AgentConfig.TemplateConfig
+
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    func fetch(_ dependency: Dependency, token: String) async throws -> Fetched {
+        let now = ContinuousClock.now
+        switch dependency {
+        case .file(let path):
+            guard let data = FileManager.default.contents(atPath: path) else { throw Failure(description: "file(\(path)): cannot read the file") }
+            return Fetched(value: .string(String(decoding: data, as: UTF8.self)), due: now + .seconds(2))
+        case .list(let path):
+            let response = try await client.request("LIST", path, token: token)
+            if response.status == 404 { return Fetched(value: .array([]), due: now + settings.staticSecretRenderInterval) }
+            guard response.isSuccess else { throw failure(dependency, response) }
+            let keys = response.data?["keys"]?.arrayValue?.compactMap(\.stringValue).sorted() ?? []
+            return Fetched(value: .array(keys.map { .string($0) }), due: now + settings.staticSecretRenderInterval)
+        case .secret(let path, let data), .pkiCert(let path, let data):
+            let body: JSONValue? = data.isEmpty ? nil : .object(data.mapValues { .string($0) })
+            let response = try await client.request(data.isEmpty ? "GET" : "PUT", path, token: token, body: body)
+            guard response.isSuccess else {
+                if response.status == 404 { throw Failure(description: "\(dependency): no secret exists at \(path)") }
+                throw failure(dependency, response)
+            }
+            let object = response.json?.objectValue ?? [:]
+            if case .pkiCert = dependency { return pkiCertificate(object, now: now) }
+            var fetched = Fetched(value: .secret(object), due: now + settings.staticSecretRenderInterval)
+            fetched.leaseID = object["lease_id"]?.stringValue ?? ""
+            fetched.leaseDuration = AutoAuth.int(object["lease_duration"])
+            fetched.renewable = object["renewable"]?.boolValue ?? false
+            if fetched.leaseDuration > 0 {
+                // Leased: renew (or fetch anew) at about two thirds of the lease, with jitter.
+                fetched.due = now + Self.renewAt(fetched.leaseDuration)
+                fetched.renewNext = fetched.renewable && !fetched.leaseID.isEmpty
+            }
+            return fetched
+        }
+    }
+
+    static func renewAt(_ seconds: Int64) -> Duration {
+        .milliseconds(Int64(Double(seconds) * 1000 * Double.random(in: 0.6...0.7)))
+    }
+
+    /// Renews a lease; a renewal the server caps well below what was asked for means the lease
+    /// nears its max TTL, and the next turn fetches the secret anew.
+    func renew(_ fetched: Fetched, token: String) async throws -> Fetched {
+        let response = try await client.request("PUT", "sys/leases/renew", token: token,
+                                                body: .object(["lease_id": .string(fetched.leaseID), "increment": .int(fetched.leaseDuration)]))
+        guard response.isSuccess else { throw Failure(description: "renewing lease \(fetched.leaseID): \(response.errors.joined(separator: ", "))") }
+        var renewed = fetched
+        let duration = AutoAuth.int(response.json?.objectValue?["lease_duration"])
+        renewed.due = .now + Self.renewAt(max(duration, 1))
+        renewed.renewNext = duration * 3 >= fetched.leaseDuration * 2
+        renewed.leaseDuration = max(duration, 1)
+        return renewed
+    }
+
+    /// `pkiCert`: the PEM pieces, issued again at about two thirds of the certificate's life.
+    func pkiCertificate(_ object: [String: JSONValue], now: ContinuousClock.Instant) -> Fetched {
+        let data = object["data"]?.objectValue ?? [:]
+        let chain = data["ca_chain"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        let value: TemplateValue = .map([
+            "Cert": .string(data["certificate"]?.stringValue ?? ""),
+            "Key": .string(data["private_key"]?.stringValue ?? ""),
+            "CA": .string(data["issuing_ca"]?.stringValue ?? ""),
+            "CAChain": .array(chain.map { .string($0) }),
+        ])
+        var lifetime: Int64 = 300
+        if case .int(let expiration)? = data["expiration"] { lifetime = max(expiration - Int64(Date().timeIntervalSince1970), 1) }
+        return Fetched(value: value, due: now + Self.renewAt(lifetime))
+    }
+
+    func failure(_ dependency: Dependency, _ response: VaultClient.Response) -> Failure {
+        let errors = response.errors.isEmpty ? "" : ":\n* " + response.errors.joined(separator: "\n* ")
+        return Failure(description: "\(dependency): Error making API request.\n\nCode: \(response.status). Errors\(errors)")
+    }
+}
