@@ -1,0 +1,279 @@
+"""`tresor agent` against a Tresor dev server, side by side with `bao agent` on the same config:
+auto-auth (AppRole, Kubernetes through the TokenReview double, token file), sinks, templates
+rendered byte for byte as OpenBao's agent renders them, re-rendering, exec and exit codes."""
+import json
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from agent_helpers import approle, approle_stanza, run_once, start, stop, wait_for
+from conftest import BAO_BIN, TRESOR_BIN
+
+POLICY = '''
+path "secret/*" { capabilities = ["read", "list"] }
+path "kv1/*" { capabilities = ["read", "list"] }
+'''
+
+SEED = '''{{- with secret "secret/data/app" -}}
+DATABASE_URL=postgresql://{{ .Data.data.user }}:{{ .Data.data.pass }}@db:5432/app
+{{ end -}}
+{{ with secret "secret/data/app" -}}
+API_KEY={{ .Data.data.api_key }}
+{{- end }}
+'''
+
+TEMPLATES = {
+    "seed": SEED,
+    "missing": '{{ with secret "secret/data/app" }}[{{ .Data.data.nope }}]{{ end }}',
+    "numbers": '{{ with secret "secret/data/typed" }}{{ .Data.data.i }} {{ .Data.data.f }} {{ .Data.data.b }} {{ .Data.data.obj }}'
+               ' {{ .Data.metadata.version }}{{ end }}',
+    "json": '{{ with secret "secret/data/typed" }}{{ .Data.data | toJSON }}\n{{ .Data.data | toJSONPretty }}{{ end }}',
+    "functions": '''{{ printf "%s-%d" "a" 3 }} {{ "hello" | base64Encode }} {{ "aGVsbG8=" | base64Decode }}
+{{ range split "," "a,b,c" }}<{{ . }}>{{ end }} {{ "  x  " | trimSpace }} {{ "a.b.c" | replaceAll "." "-" }}
+{{ with secret "secret/data/app" }}{{ index .Data.data "api_key" }} {{ .Data.data.user | toUpper }} {{ len .Data.data }}{{ end }}
+{{ if "foobar" | contains "oba" }}yes{{ end }} {{ range $k, $v := (secret "secret/data/app").Data.data }}{{ $k }}={{ $v }};{{ end }}
+{{ range secrets "secret/metadata/" }}{{ . }} {{ end }}''',
+    "kv1": '{{ with secret "kv1/legacy" }}{{ .Data.key }}{{ end }}',
+    "env": '{{ env "AGENT_TEST_VALUE" }}',
+}
+
+
+@pytest.fixture(scope="module")
+def seeded(tresor):
+    server = tresor
+    assert server.bao("policy", "write", "agent-read", "-", stdin=POLICY).returncode == 0
+    server.client().secrets.kv.v2.create_or_update_secret(path="app", secret={"user": "app", "pass": "s3cr3t", "api_key": "KEY123"})
+    typed = server.http("POST", "secret/data/typed", json={"data": {"i": 5, "f": 1.5, "b": True, "obj": {"a": 1, "z": "<&>"}}})
+    assert typed.status_code == 200, typed.text
+    assert server.bao("secrets", "enable", "-path=kv1", "kv").returncode == 0
+    assert server.bao("kv", "put", "kv1/legacy", "key=old-style").returncode == 0
+    return server
+
+
+def config_for(directory: Path, role_id, secret_id, templates: dict, extra=""):
+    text = f'vault {{ address = "ADDRESS" }}\nexit_after_auth = true\n' + approle_stanza(role_id, secret_id, directory / "token") + extra
+    for name, contents in templates.items():
+        (directory / f"{name}.ctmpl").write_text(contents)
+        text += f'template {{\n  source = "{directory / (name + ".ctmpl")}"\n  destination = "{directory / "out" / name}"\n}}\n'
+    return text
+
+
+def render_with(binary, server, directory: Path, templates, extra=""):
+    directory.mkdir(parents=True, exist_ok=True)
+    role_id, secret_id = approle(server, "agent-" + directory.name.replace("_", "-"), directory=directory)
+    config = directory / "agent.hcl"
+    config.write_text(config_for(directory, role_id, secret_id, templates, extra).replace("ADDRESS", server.addr))
+    code, output, elapsed = run_once(binary, config, server, extra_env={"AGENT_TEST_VALUE": "from-env"})
+    return code, output, elapsed
+
+
+def test_templates_render_byte_for_byte_as_bao_agent_renders_them(seeded, tmp_path):
+    ours = render_with(TRESOR_BIN, seeded, tmp_path / "tresor", TEMPLATES)
+    theirs = render_with(BAO_BIN, seeded, tmp_path / "bao", TEMPLATES)
+    assert ours[0] == 0, ours[1]
+    assert theirs[0] == 0, theirs[1]
+    for name in TEMPLATES:
+        mine = (tmp_path / "tresor" / "out" / name).read_bytes()
+        reference = (tmp_path / "bao" / "out" / name).read_bytes()
+        assert mine == reference, f"{name}: {mine!r} != {reference!r}"
+        assert oct((tmp_path / "tresor" / "out" / name).stat().st_mode & 0o777) == oct((tmp_path / "bao" / "out" / name).stat().st_mode & 0o777)
+    assert (tmp_path / "tresor" / "out" / "seed").read_text() == "DATABASE_URL=postgresql://app:s3cr3t@db:5432/app\nAPI_KEY=KEY123\n"
+    # The sink holds a working token, alone, with the same mode as bao's.
+    token = (tmp_path / "tresor" / "token").read_text()
+    assert seeded.http("GET", "auth/token/lookup-self", token=token).status_code == 200
+    assert (tmp_path / "tresor" / "token").stat().st_mode & 0o777 == (tmp_path / "bao" / "token").stat().st_mode & 0o777
+
+
+def test_perms_and_a_missing_key_that_must_not_be(seeded, tmp_path):
+    extra = '''
+template {
+  contents    = "{{ with secret \\"secret/data/app\\" }}{{ .Data.data.user }}{{ end }}"
+  destination = "DIR/out/private"
+  perms       = 0600
+}
+'''.replace("DIR", str(tmp_path / "tresor"))
+    code, output, _ = render_with(TRESOR_BIN, seeded, tmp_path / "tresor", {}, extra)
+    assert code == 0, output
+    private = tmp_path / "tresor" / "out" / "private"
+    assert private.read_text() == "app" and private.stat().st_mode & 0o777 == 0o600
+    strict = '''
+template {
+  contents             = "{{ with secret \\"secret/data/app\\" }}{{ .Data.data.nope }}{{ end }}"
+  destination          = "DIR/out/strict"
+  error_on_missing_key = true
+}
+vault { retry { num_retries = 1 } }
+'''.replace("DIR", str(tmp_path / "strict"))
+    code, output, _ = render_with(TRESOR_BIN, seeded, tmp_path / "strict", {}, strict)
+    assert code != 0
+    assert 'map has no entry for key "nope"' in output
+
+
+def test_config_and_template_errors_name_the_place_and_start_nothing(seeded, tmp_path):
+    bad = tmp_path / "bad.hcl"
+    bad.write_text('vault {\n  address = "http://127.0.0.1:1"\n}\nexit_after_auth = true\nbogus_key = 1\n')
+    code, output, _ = run_once(TRESOR_BIN, bad, seeded)
+    assert code == 1 and str(bad) in output and "line 5" in output and "bogus_key" in output
+    syntax = tmp_path / "syntax.hcl"
+    syntax.write_text('vault {\n  address = "x"\n\ntemplate {\n')
+    code, output, _ = run_once(TRESOR_BIN, syntax, seeded)
+    assert code == 1 and str(syntax) in output and "line" in output
+    template = tmp_path / "broken.ctmpl"
+    template.write_text('line one\n{{ with secret "secret/data/app" }}\n{{ .Data | nosuchfunc }}\n{{ end }}\n')
+    config = tmp_path / "tmpl.hcl"
+    config.write_text(f'exit_after_auth = true\nauto_auth {{\n  method "token_file" {{\n    config = {{ token_file_path = "{tmp_path / "t"}" }}\n  }}\n}}\n'
+                      f'template {{\n  source = "{template}"\n  destination = "{tmp_path / "never"}"\n}}\n')
+    code, output, _ = run_once(TRESOR_BIN, config, seeded)
+    assert code == 1 and f"{template}:3" in output and 'function "nosuchfunc" not defined' in output
+    assert not (tmp_path / "never").exists()
+    jwt = tmp_path / "jwt.hcl"
+    jwt.write_text('auto_auth {\n  method "jwt" {\n    config = { path = "/x", role = "r" }\n  }\n}\n')
+    code, output, _ = run_once(TRESOR_BIN, jwt, seeded)
+    assert code == 1 and "jwt" in output and "line 2" in output
+
+
+def test_wrong_role_exits_non_zero_within_the_retry_budget(seeded, tmp_path):
+    role_id, secret_id = approle(seeded, "agent-wrong", directory=tmp_path)
+    role_id.write_text("not-a-role-id\n")
+    config = tmp_path / "agent.hcl"
+    config.write_text(f'vault {{\n  address = "{seeded.addr}"\n  retry {{ num_retries = 2 }}\n}}\nexit_after_auth = true\n'
+                      + approle_stanza(role_id, secret_id, tmp_path / "token"))
+    code, output, elapsed = run_once(TRESOR_BIN, config, seeded, timeout=60)
+    assert code != 0
+    assert "invalid role" in output.lower() or "role id" in output.lower(), output
+    assert elapsed < 30
+    assert not (tmp_path / "token").exists()
+
+
+def test_token_file_method_and_an_environment_token(seeded, tmp_path):
+    token = seeded.client().auth.token.create(policies=["agent-read"], ttl="1h")["auth"]["client_token"]
+    (tmp_path / "token-in").write_text(token + "\n")
+    config = tmp_path / "agent.hcl"
+    config.write_text(f'exit_after_auth = true\nauto_auth {{\n  method "token_file" {{\n    config = {{ token_file_path = "{tmp_path / "token-in"}" }}\n  }}\n}}\n'
+                      f'template {{\n  contents = "{{{{ with secret \\"secret/data/app\\" }}}}{{{{ .Data.data.api_key }}}}{{{{ end }}}}"\n'
+                      f'  destination = "{tmp_path / "out"}"\n}}\n')
+    code, output, _ = run_once(TRESOR_BIN, config, seeded)
+    assert code == 0, output
+    assert (tmp_path / "out").read_text() == "KEY123"
+
+
+def test_kubernetes_auto_auth_through_the_token_review_double(seeded, tmp_path):
+    from k8s_double import KubernetesDouble
+    from production import make_tls
+    from test_auth_kubernetes import configure
+    double = KubernetesDouble(make_tls(tmp_path))
+    try:
+        double.create_account("default", "myapp-sa")
+        double.create_account("default", "vault-auth")
+        configure(seeded, double)
+        jwt = tmp_path / "sa-token"
+        jwt.write_text(double.token("default", "myapp-sa"))
+        config = tmp_path / "agent.hcl"
+        config.write_text(f'''exit_after_auth = true
+auto_auth {{
+  method "kubernetes" {{
+    mount_path = "auth/kubernetes"
+    config = {{
+      role       = "myapp-role"
+      token_path = "{jwt}"
+    }}
+  }}
+  sink "file" {{ config = {{ path = "{tmp_path / "token"}" }} }}
+}}
+template {{
+  contents    = "{{{{ with secret \\"secret/data/myapp\\" }}}}{{{{ .Data.data.password }}}}{{{{ end }}}}"
+  destination = "{tmp_path / "config"}"
+}}
+''')
+        code, output, _ = run_once(TRESOR_BIN, config, seeded)
+        assert code == 0, output
+        assert (tmp_path / "config").read_text() == "k8s-secret"
+        looked = seeded.http("GET", "auth/token/lookup-self", token=(tmp_path / "token").read_text()).json()["data"]
+        assert looked["meta"]["service_account_name"] == "myapp-sa"
+    finally:
+        double.stop()
+
+
+def test_kv_update_is_rendered_again_and_the_command_runs(seeded, tmp_path):
+    role_id, secret_id = approle(seeded, "agent-live", directory=tmp_path)
+    seeded.client().secrets.kv.v2.create_or_update_secret(path="live", secret={"v": "one"})
+    config = tmp_path / "agent.hcl"
+    config.write_text(f'vault {{ address = "{seeded.addr}" }}\n' + approle_stanza(role_id, secret_id, tmp_path / "token") + f'''
+template_config {{ static_secret_render_interval = "1s" }}
+template {{
+  contents    = "v={{{{ with secret \\"secret/data/live\\" }}}}{{{{ .Data.data.v }}}}{{{{ end }}}}"
+  destination = "{tmp_path / "live"}"
+  command     = "echo ran >> {tmp_path / "commands"}"
+}}
+''')
+    proc = start(TRESOR_BIN, config, seeded, tmp_path / "agent.log")
+    try:
+        assert wait_for(lambda: (tmp_path / "live").exists() and (tmp_path / "live").read_text() == "v=one", 15), (tmp_path / "agent.log").read_text()
+        inode = (tmp_path / "live").stat().st_ino
+        time.sleep(2.5)
+        # Unchanged content is not written again.
+        assert (tmp_path / "live").stat().st_ino == inode
+        seeded.client().secrets.kv.v2.create_or_update_secret(path="live", secret={"v": "two"})
+        assert wait_for(lambda: (tmp_path / "live").read_text() == "v=two", 10), (tmp_path / "agent.log").read_text()
+        assert wait_for(lambda: (tmp_path / "commands").exists() and (tmp_path / "commands").read_text().count("ran") == 2, 5)
+    finally:
+        stop(proc)
+
+
+def test_sink_always_holds_a_valid_token(seeded, tmp_path):
+    role_id, secret_id = approle(seeded, "agent-short", ttl="6s", max_ttl="60s", directory=tmp_path)
+    config = tmp_path / "agent.hcl"
+    config.write_text(f'vault {{ address = "{seeded.addr}" }}\n' + approle_stanza(role_id, secret_id, tmp_path / "token"))
+    proc = start(TRESOR_BIN, config, seeded, tmp_path / "agent.log")
+    try:
+        assert wait_for(lambda: (tmp_path / "token").exists(), 10)
+        first = (tmp_path / "token").read_text()
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            token = (tmp_path / "token").read_text()
+            looked = seeded.http("GET", "auth/token/lookup-self", token=token)
+            assert looked.status_code == 200, (looked.text, (tmp_path / "agent.log").read_text())
+            assert looked.json()["data"]["ttl"] > 0
+            time.sleep(0.5)
+        # Renewed rather than replaced while its max TTL allows.
+        assert (tmp_path / "token").read_text() == first
+    finally:
+        stop(proc)
+
+
+def test_exec_child_sees_secrets_and_is_restarted_on_change(seeded, tmp_path):
+    role_id, secret_id = approle(seeded, "agent-exec", directory=tmp_path)
+    seeded.client().secrets.kv.v2.create_or_update_secret(path="exec", secret={"password": "first"})
+    script = tmp_path / "child.sh"
+    script.write_text(f'#!/bin/sh\necho "start $DB_PASSWORD" >> {tmp_path / "child.log"}\n'
+                      f'trap \'echo "term $DB_PASSWORD" >> {tmp_path / "child.log"}; exit 0\' TERM\nwhile true; do sleep 0.1; done\n')
+    script.chmod(0o755)
+    config = tmp_path / "agent.hcl"
+    config.write_text(f'vault {{ address = "{seeded.addr}" }}\n' + approle_stanza(role_id, secret_id, tmp_path / "token") + f'''
+template_config {{ static_secret_render_interval = "1s" }}
+env_template "DB_PASSWORD" {{
+  contents = "{{{{ with secret \\"secret/data/exec\\" }}}}{{{{ .Data.data.password }}}}{{{{ end }}}}"
+}}
+exec {{
+  command                   = ["{script}"]
+  restart_on_secret_changes = "always"
+  restart_stop_signal       = "SIGTERM"
+}}
+''')
+    proc = start(TRESOR_BIN, config, seeded, tmp_path / "agent.log")
+    log = tmp_path / "child.log"
+    try:
+        assert wait_for(lambda: log.exists() and "start first" in log.read_text(), 15), (tmp_path / "agent.log").read_text()
+        seeded.client().secrets.kv.v2.create_or_update_secret(path="exec", secret={"password": "second"})
+        assert wait_for(lambda: "start second" in log.read_text(), 10), (tmp_path / "agent.log").read_text()
+        assert "term first" in log.read_text()
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=10)
+        assert "term second" in log.read_text()
+        assert proc.returncode == 0
+    finally:
+        stop(proc)
