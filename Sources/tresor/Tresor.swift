@@ -27,7 +27,7 @@ struct Tresor: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tresor",
         abstract: "A secrets manager that speaks Vault's API.",
-        subcommands: [ServerCommand.self, AgentCommand.self, VersionCommand.self, AuditCommand.self] + CLICommands.all)
+        subcommands: [ServerCommand.self, AgentCommand.self, RunCommand.self, VersionCommand.self, AuditCommand.self] + CLICommands.all)
 
     static func main() async {
         let arguments = normalizedArguments(Array(CommandLine.arguments.dropFirst()))
@@ -74,7 +74,7 @@ struct Tresor: AsyncParsableCommand {
         }
     }
 
-    static var commandNames: Set<String> { CLICommands.names.union(["server", "agent", "version", "audit"]) }
+    static var commandNames: Set<String> { CLICommands.names.union(["server", "agent", "run", "version", "audit"]) }
 }
 
 struct VersionCommand: ParsableCommand {

@@ -25,6 +25,13 @@ public struct AgentConfig: Sendable {
         public var exitOnError = false
         public var config: [String: String] = [:]
         public var file = ""
+
+        public init(type: String, mountPath: String, config: [String: String] = [:], file: String = "") {
+            self.type = type
+            self.mountPath = mountPath
+            self.config = config
+            self.file = file
+        }
     }
 
     public struct Sink: Sendable {
