@@ -39,6 +39,9 @@ TEMPLATES = {
 {{ range secrets "secret/metadata/" }}{{ . }} {{ end }}''',
     "kv1": '{{ with secret "kv1/legacy" }}{{ .Data.key }}{{ end }}',
     "env": '{{ env "AGENT_TEST_VALUE" }}',
+    # consul-template finds KV v2 mounts and reads secret/data/app for secret/app.
+    "kv2-shorthand": '{{ with secret "secret/app" }}{{ .Data.data.api_key }}{{ end }}',
+    "nested": '{{ with secret "secret/data/app" }}{{ with secret (printf "secret/data/%s" .Data.data.user) }}{{ .Data.data.v }}{{ end }}{{ end }}',
 }
 
 
@@ -46,7 +49,8 @@ TEMPLATES = {
 def seeded(tresor):
     server = tresor
     assert server.bao("policy", "write", "agent-read", "-", stdin=POLICY).returncode == 0
-    server.client().secrets.kv.v2.create_or_update_secret(path="app", secret={"user": "app", "pass": "s3cr3t", "api_key": "KEY123"})
+    server.client().secrets.kv.v2.create_or_update_secret(path="app", secret={"user": "app-user", "pass": "s3cr3t", "api_key": "KEY123"})
+    server.client().secrets.kv.v2.create_or_update_secret(path="app-user", secret={"v": "nested-read"})
     typed = server.http("POST", "secret/data/typed", json={"data": {"i": 5, "f": 1.5, "b": True, "obj": {"a": 1, "z": "<&>"}}})
     assert typed.status_code == 200, typed.text
     assert server.bao("secrets", "enable", "-path=kv1", "kv").returncode == 0
@@ -81,7 +85,7 @@ def test_templates_render_byte_for_byte_as_bao_agent_renders_them(seeded, tmp_pa
         reference = (tmp_path / "bao" / "out" / name).read_bytes()
         assert mine == reference, f"{name}: {mine!r} != {reference!r}"
         assert oct((tmp_path / "tresor" / "out" / name).stat().st_mode & 0o777) == oct((tmp_path / "bao" / "out" / name).stat().st_mode & 0o777)
-    assert (tmp_path / "tresor" / "out" / "seed").read_text() == "DATABASE_URL=postgresql://app:s3cr3t@db:5432/app\nAPI_KEY=KEY123\n"
+    assert (tmp_path / "tresor" / "out" / "seed").read_text() == "DATABASE_URL=postgresql://app-user:s3cr3t@db:5432/app\nAPI_KEY=KEY123\n"
     # The sink holds a working token, alone, with the same mode as bao's.
     token = (tmp_path / "tresor" / "token").read_text()
     assert seeded.http("GET", "auth/token/lookup-self", token=token).status_code == 200
@@ -99,7 +103,7 @@ template {
     code, output, _ = render_with(TRESOR_BIN, seeded, tmp_path / "tresor", {}, extra)
     assert code == 0, output
     private = tmp_path / "tresor" / "out" / "private"
-    assert private.read_text() == "app" and private.stat().st_mode & 0o777 == 0o600
+    assert private.read_text() == "app-user" and private.stat().st_mode & 0o777 == 0o600
     strict = '''
 template {
   contents             = "{{ with secret \\"secret/data/app\\" }}{{ .Data.data.nope }}{{ end }}"

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import GoTemplate
 import TresorAPI
 import TresorJSON
@@ -7,6 +8,8 @@ import TresorJSON
 struct SecretFetcher: Sendable {
     let client: AgentClient
     let settings: AgentConfig.TemplateConfig
+    /// What `kvVersion2Path` found, per path asked for, until the next static refresh.
+    let mounts = MountCache()
 
     struct Failure: Error, CustomStringConvertible {
         let description: String
@@ -24,7 +27,9 @@ struct SecretFetcher: Sendable {
             guard response.isSuccess else { throw failure(dependency, response) }
             let keys = response.data?["keys"]?.arrayValue?.compactMap(\.stringValue).sorted() ?? []
             return Fetched(value: .array(keys.map { .string($0) }), due: now + settings.staticSecretRenderInterval)
-        case .secret(let path, let data), .pkiCert(let path, let data):
+        case .secret(let requested, let data), .pkiCert(let requested, let data):
+            // A read of a KV v2 secret may leave out "data/", as consul-template allows.
+            let path = data.isEmpty ? await kvVersion2Path(requested, token: token) : requested
             let body: JSONValue? = data.isEmpty ? nil : .object(data.mapValues { .string($0) })
             let response = try await client.request(data.isEmpty ? "GET" : "PUT", path, token: token, body: body)
             guard response.isSuccess else {
@@ -44,6 +49,28 @@ struct SecretFetcher: Sendable {
             }
             return fetched
         }
+    }
+
+    /// `secret "secret/app"` on a KV v2 mount reads `secret/data/app`; paths that already name
+    /// `data/` or `metadata/` are left alone, as is everything on other mounts or when the mount
+    /// cannot be looked up.
+    func kvVersion2Path(_ path: String, token: String) async -> String {
+        if let known = mounts.lookup(path, within: settings.staticSecretRenderInterval) { return known }
+        let resolved = await resolveKVVersion2Path(path, token: token)
+        mounts.store(path, resolved)
+        return resolved
+    }
+
+    func resolveKVVersion2Path(_ path: String, token: String) async -> String {
+        guard let response = try? await client.request("GET", "sys/internal/ui/mounts/" + path, token: token), response.isSuccess,
+              let data = response.data, data["type"]?.stringValue == "kv",
+              data["options"]?.objectValue?["version"]?.stringValue == "2",
+              let mount = data["path"]?.stringValue, !mount.isEmpty else { return path }
+        if path == mount || path + "/" == mount { return mount + "data" }
+        guard path.hasPrefix(mount) else { return path }
+        let rest = path.dropFirst(mount.count)
+        if rest.hasPrefix("data/") || rest.hasPrefix("metadata/") { return path }
+        return mount + "data/" + rest
     }
 
     static func renewAt(_ seconds: Int64) -> Duration {
@@ -82,5 +109,24 @@ struct SecretFetcher: Sendable {
     func failure(_ dependency: Dependency, _ response: VaultClient.Response) -> Failure {
         let errors = response.errors.isEmpty ? "" : ":\n* " + response.errors.joined(separator: "\n* ")
         return Failure(description: "\(dependency): Error making API request.\n\nCode: \(response.status). Errors\(errors)")
+    }
+}
+
+/// Remembered mount lookups; a Mutex so renders running side by side share it.
+final class MountCache: Sendable {
+    private let entries = Mutex<[String: (path: String, at: ContinuousClock.Instant)]>([:])
+
+    func lookup(_ path: String, within: Duration) -> String? {
+        entries.withLock { entries in
+            guard let entry = entries[path], entry.at.duration(to: .now) < within else { return nil }
+            return entry.path
+        }
+    }
+
+    func store(_ path: String, _ resolved: String) {
+        entries.withLock { entries in
+            if entries.count > 10_000 { entries.removeAll() }
+            entries[path] = (resolved, .now)
+        }
     }
 }

@@ -104,6 +104,10 @@ actor TemplateRunner {
     }
 
     func fetchWithRetries(_ dependency: Dependency) async throws -> Fetched {
+        try await Self.fetch(dependency, fetcher: fetcher, token: token, attempts: attempts, log: log)
+    }
+
+    nonisolated static func fetch(_ dependency: Dependency, fetcher: SecretFetcher, token: String, attempts: Int, log: AgentLog) async throws -> Fetched {
         var delay: Duration = .milliseconds(250)
         var tried = 0
         while true {
@@ -121,9 +125,42 @@ actor TemplateRunner {
         }
     }
 
+    /// Fetches, side by side, everything any template asks for and does not have yet, until
+    /// nothing is missing: the first render costs one round of requests per level of nesting,
+    /// not one per secret.
+    func prefetch() async throws {
+        let all = templates + envTemplates.map(\.compiled)
+        for _ in 0..<32 {
+            var missing: [Dependency] = []
+            for compiled in all {
+                let context = RenderContext(values: store.mapValues(\.value))
+                // Errors surface in the render proper; here only what is asked for matters.
+                _ = try? compiled.template.render(.null, functions: TemplateFunctions.all(context),
+                                                  options: .init(missingKeyIsError: false))
+                for dependency in context.missing where !missing.contains(dependency) { missing.append(dependency) }
+            }
+            guard !missing.isEmpty else { return }
+            let (fetcher, token, attempts, log) = (fetcher, token, attempts, log)
+            let limit = max(settings.maxConnectionsPerHost, 1)
+            try await withThrowingTaskGroup(of: (Dependency, Fetched).self) { group in
+                var pending = missing[...]
+                func startNext() {
+                    guard let next = pending.popFirst() else { return }
+                    group.addTask { (next, try await Self.fetch(next, fetcher: fetcher, token: token, attempts: attempts, log: log)) }
+                }
+                for _ in 0..<limit { startNext() }
+                while let (dependency, fetched) = try await group.next() {
+                    store[dependency] = fetched
+                    startNext()
+                }
+            }
+        }
+    }
+
     /// Renders every template once and writes what changed; returns whether anything did.
     @discardableResult
     func renderAll(runCommands: Bool = true) async throws -> Bool {
+        try await prefetch()
         var anyChange = false
         for index in templates.indices {
             let (output, used) = try await render(templates[index])
