@@ -281,3 +281,36 @@ exec {{
         assert proc.returncode == 0
     finally:
         stop(proc)
+
+
+def test_json_configs_merge_and_pki_certificates_render(seeded, tmp_path):
+    """Two -config files, one of them JSON, merge; pkiCert gives a certificate openssl accepts."""
+    server = seeded
+    assert server.bao("secrets", "enable", "pki").returncode == 0
+    assert server.bao("write", "pki/root/generate/internal", "common_name=agent-root", "ttl=24h").returncode == 0
+    assert server.bao("write", "pki/roles/web", "allowed_domains=example.com", "allow_subdomains=true", "max_ttl=1h").returncode == 0
+    assert server.bao("policy", "write", "agent-pki", "-", stdin='path "pki/issue/web" { capabilities = ["update"] }').returncode == 0
+    role_id, secret_id = approle(server, "agent-pki", policies="agent-pki", directory=tmp_path)
+    first = tmp_path / "auth.hcl"
+    first.write_text(f'vault {{ address = "{server.addr}" }}\nexit_after_auth = true\n' + approle_stanza(role_id, secret_id, tmp_path / "token"))
+    second = tmp_path / "templates.json"
+    second.write_text(json.dumps({"template": [
+        {"destination": str(tmp_path / "cert.pem"), "perms": "0600",
+         "contents": '{{ with pkiCert "pki/issue/web" "common_name=app.example.com" "ttl=10m" }}{{ .Cert }}{{ end }}'},
+        {"destination": str(tmp_path / "key.pem"), "perms": "0600",
+         "contents": '{{ with pkiCert "pki/issue/web" "common_name=app.example.com" "ttl=10m" }}{{ .Key }}{{ end }}'},
+        {"destination": str(tmp_path / "ca.pem"),
+         "contents": '{{ with secret "pki/issue/web" "common_name=ca.example.com" }}{{ .Data.issuing_ca }}{{ end }}'},
+    ]}))
+    out = subprocess.run([TRESOR_BIN, "agent", f"-config={first}", f"-config={second}"], capture_output=True, text=True,
+                         env={"PATH": os.environ["PATH"], "HOME": str(tmp_path)}, timeout=60)
+    assert out.returncode == 0, out.stderr
+    verify = subprocess.run(["openssl", "verify", "-CAfile", str(tmp_path / "ca.pem"), str(tmp_path / "cert.pem")], capture_output=True, text=True)
+    assert verify.returncode == 0, verify.stdout + verify.stderr
+    subject = subprocess.run(["openssl", "x509", "-noout", "-subject", "-in", str(tmp_path / "cert.pem")], capture_output=True, text=True).stdout
+    assert "app.example.com" in subject
+    # The key belongs to the certificate: one pkiCert served both files.
+    cert_key = subprocess.run(["openssl", "x509", "-noout", "-pubkey", "-in", str(tmp_path / "cert.pem")], capture_output=True, text=True).stdout
+    key_pub = subprocess.run(["openssl", "pkey", "-pubout", "-in", str(tmp_path / "key.pem")], capture_output=True, text=True).stdout
+    assert cert_key == key_pub and cert_key
+    assert (tmp_path / "key.pem").stat().st_mode & 0o777 == 0o600
