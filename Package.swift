@@ -112,9 +112,19 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "VaultHTTP",
+            dependencies: [
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
             name: "TresorHTTP",
             dependencies: [
-                "TresorCore",
+                "TresorCore", "VaultHTTP",
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -155,9 +165,17 @@ let package = Package(
         .target(
             name: "TresorAgent",
             dependencies: [
-                "TresorAPI", "TresorJSON", "HCL", "GoTemplate",
+                "TresorAPI", "TresorJSON", "HCL", "GoTemplate", "VaultHTTP",
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict
         ),
@@ -205,7 +223,7 @@ let package = Package(
         .testTarget(
             name: "TresorHTTPTests",
             dependencies: [
-                "TresorHTTP", "TresorCore", "TresorSecrets",
+                "TresorHTTP", "VaultHTTP", "TresorCore", "TresorSecrets",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),

@@ -29,6 +29,8 @@ public final class VaultClient: Sendable {
 
     public let address: String
     private let client: HTTPClient
+    /// The underlying client with this one's TLS settings, for a proxy that passes requests on.
+    public var httpClient: HTTPClient { client }
     private let timeout: TimeAmount
 
     /// - Parameters:

@@ -1,3 +1,4 @@
+import VaultHTTP
 import Logging
 import NIOCore
 import NIOEmbedded

@@ -1,4 +1,5 @@
 import HummingbirdCore
+import VaultHTTP
 import HummingbirdTLS
 import Logging
 import NIOCore

@@ -314,3 +314,51 @@ def test_json_configs_merge_and_pki_certificates_render(seeded, tmp_path):
     key_pub = subprocess.run(["openssl", "pkey", "-pubout", "-in", str(tmp_path / "key.pem")], capture_output=True, text=True).stdout
     assert cert_key == key_pub and cert_key
     assert (tmp_path / "key.pem").stat().st_mode & 0o777 == 0o600
+
+
+def test_api_proxy_adds_the_auto_auth_token(seeded, tmp_path):
+    from conftest import free_port
+    role_id, secret_id = approle(seeded, "agent-proxy", directory=tmp_path)
+    port = free_port()
+    socket_path = tmp_path / "agent.sock"
+    config = tmp_path / "agent.hcl"
+    config.write_text(f'vault {{ address = "{seeded.addr}" }}\n' + approle_stanza(role_id, secret_id, tmp_path / "token") + f'''
+api_proxy {{ use_auto_auth_token = true }}
+listener "tcp" {{
+  address     = "127.0.0.1:{port}"
+  tls_disable = true
+}}
+listener "unix" {{
+  address     = "{socket_path}"
+  socket_mode = "0600"
+}}
+''')
+    proc = start(TRESOR_BIN, config, seeded, tmp_path / "agent.log")
+    try:
+        import requests
+        proxy = f"http://127.0.0.1:{port}"
+        assert wait_for(lambda: (tmp_path / "token").exists(), 15), (tmp_path / "agent.log").read_text()
+
+        def reachable():
+            try:
+                return requests.get(proxy + "/v1/sys/health", timeout=1).status_code == 200
+            except requests.RequestException:
+                return False
+        assert wait_for(reachable, 10)
+        # No token of its own: the agent's token is used, with its policy.
+        read = requests.get(proxy + "/v1/secret/data/app", timeout=5)
+        assert read.status_code == 200 and read.json()["data"]["data"]["api_key"] == "KEY123"
+        assert requests.post(proxy + "/v1/secret/data/app", json={"data": {"x": 1}}, timeout=5).status_code == 403
+        # The bao CLI through the proxy, LIST included.
+        env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "VAULT_ADDR": proxy}
+        listed = subprocess.run([BAO_BIN, "kv", "list", "secret/"], capture_output=True, text=True, env=env, timeout=30)
+        assert listed.returncode == 0 and "app" in listed.stdout, listed.stderr
+        # A request with its own token keeps it.
+        own = requests.get(proxy + "/v1/auth/token/lookup-self", headers={"X-Vault-Token": seeded.token}, timeout=5)
+        assert own.json()["data"]["policies"] == ["root"]
+        assert socket_path.stat().st_mode & 0o777 == 0o600
+        over_socket = subprocess.run(["curl", "-s", "--unix-socket", str(socket_path), "http://agent/v1/secret/data/app"],
+                                     capture_output=True, text=True, timeout=30)
+        assert json.loads(over_socket.stdout)["data"]["data"]["api_key"] == "KEY123"
+    finally:
+        stop(proc)

@@ -3,7 +3,7 @@ import NIOCore
 import NIOEmbedded
 import NIOHTTPTypes
 import Testing
-@testable import TresorHTTP
+@testable import VaultHTTP
 
 @Suite struct ListMethodRewriterTests {
     func channel() throws -> (EmbeddedChannel, ListMethodRewriter) {

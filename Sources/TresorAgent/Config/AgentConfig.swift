@@ -81,7 +81,21 @@ public struct AgentConfig: Sendable {
         public var restartStopSignalName = "SIGTERM"
     }
 
+    public struct Listener: Sendable {
+        /// "tcp" or "unix".
+        public var type: String
+        public var address = ""
+        public var tlsDisable = false
+        public var tlsCertFile = ""
+        public var tlsKeyFile = ""
+        public var requireRequestHeader = false
+        public var socketMode: UInt16?
+    }
+
     public var vault = Vault()
+    public var listeners: [Listener] = []
+    /// `api_proxy { use_auto_auth_token }` (or the older `cache` spelling): "true", "force" or "false".
+    public var useAutoAuthToken = "false"
     public var methods: [Method] = []
     public var sinks: [Sink] = []
     public var templates: [Template] = []
@@ -102,6 +116,8 @@ public struct AgentConfig: Sendable {
         templates += other.templates
         if set.contains("template_config") { templateConfig = other.templateConfig }
         envTemplates += other.envTemplates
+        listeners += other.listeners
+        if set.contains("api_proxy") || set.contains("cache") { useAutoAuthToken = other.useAutoAuthToken }
         if other.exec != nil { exec = other.exec }
         if set.contains("exit_after_auth") { exitAfterAuth = other.exitAfterAuth }
         if set.contains("pid_file") { pidFile = other.pidFile }

@@ -143,9 +143,6 @@ public enum AgentConfigLoader {
     }
 
     static let unsupported: [String: String] = [
-        "listener": "the agent's API proxy and cache listeners are not supported yet; point applications at the server, or render templates",
-        "cache": "the agent's cache is not supported yet",
-        "api_proxy": "the agent's API proxy is not supported yet",
         "telemetry": "telemetry is not supported by tresor agent",
         "log_file": "log_file is not supported; tresor agent logs to standard error",
     ]
@@ -178,6 +175,28 @@ public enum AgentConfigLoader {
                     config.envTemplates.append(AgentConfig.EnvTemplate(name: name, template: template))
                 }
             case "exec": config.exec = try exec(try reader.object(value, key), reader)
+            case "listener":
+                for block in try reader.blocks(value, key, labelled: true) {
+                    config.listeners.append(try listener(block.label, block.body, reader))
+                }
+            case "api_proxy", "cache":
+                for (option, item) in try reader.object(value, key).entries {
+                    switch option {
+                    case "use_auto_auth_token":
+                        if case .string(let text) = item, text.lowercased() == "force" {
+                            config.useAutoAuthToken = "force"
+                        } else {
+                            config.useAutoAuthToken = try reader.bool(item, option) ? "true" : "false"
+                        }
+                    case "enforce_consistency", "when_inconsistent":
+                        throw reader.fail(option, "\(key): \(option) is not supported by tresor agent")
+                    default:
+                        // The cache proper (leased responses kept and renewed) is not built: refuse
+                        // its settings rather than pretend.
+                        throw reader.fail(option, key == "cache" ? "cache: \(option) is not supported; tresor agent proxies without caching"
+                                                                    : "api_proxy: unknown key \"\(option)\"")
+                    }
+                }
             case "exit_after_auth": config.exitAfterAuth = try reader.bool(value, key)
             case "pid_file": config.pidFile = try reader.string(value, key)
             case "log_level": config.logLevel = try reader.string(value, key).lowercased()
@@ -363,6 +382,31 @@ public enum AgentConfigLoader {
             throw r.fail("template", "template: destination is required")
         }
         return template
+    }
+
+    static func listener(_ label: String?, _ body: HCLObject, _ r: Reader) throws -> AgentConfig.Listener {
+        var listener = AgentConfig.Listener(type: label ?? "")
+        for (key, value) in body.entries {
+            switch key {
+            case "type": listener.type = try r.string(value, key)
+            case "address": listener.address = try r.string(value, key)
+            case "tls_disable": listener.tlsDisable = try r.bool(value, key)
+            case "tls_cert_file": listener.tlsCertFile = try r.string(value, key)
+            case "tls_key_file": listener.tlsKeyFile = try r.string(value, key)
+            case "require_request_header": listener.requireRequestHeader = try r.bool(value, key)
+            case "socket_mode": listener.socketMode = try r.mode(value, key)
+            default: throw r.fail(key, "listener: \(key) is not supported by tresor agent")
+            }
+        }
+        guard listener.type == "tcp" || listener.type == "unix" else {
+            throw r.fail("listener", "listener type \"\(listener.type)\" is not supported (tcp, unix)")
+        }
+        guard !listener.address.isEmpty else { throw r.fail("listener", "listener: address is required") }
+        if listener.type == "unix" { listener.tlsDisable = true }
+        if !listener.tlsDisable && (listener.tlsCertFile.isEmpty || listener.tlsKeyFile.isEmpty) {
+            throw r.fail("listener", "listener \(listener.address): tls_cert_file and tls_key_file are required unless tls_disable = true")
+        }
+        return listener
     }
 
     static func templateConfig(_ body: HCLObject, _ r: Reader) throws -> AgentConfig.TemplateConfig {

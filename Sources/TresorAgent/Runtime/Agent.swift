@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Synchronization
 
 /// `tresor agent -config=FILE...`: authenticates, writes the token to its sinks, renders templates
@@ -58,7 +59,14 @@ public enum Agent {
             supervisor = child
         }
         let child = supervisor
+        let proxyListeners = try config.listeners.map { listener in
+            try APIProxy.listener(listener, proxy: APIProxy(server: client.client.address, client: client.client.httpClient,
+                                                            tokenMode: config.useAutoAuthToken, auth: auth, log: log),
+                                  logger: Logger(label: "agent.proxy"))
+        }
+        for listener in config.listeners { log.info("agent", "API proxy listening: \(listener.type) \(listener.address)") }
         return try await withThrowingTaskGroup(of: Int32?.self) { group in
+            for listener in proxyListeners { group.addTask { try await listener.run(); return nil } }
             if let auth { group.addTask { await auth.keepAlive(); return nil } }
             group.addTask { try await runner.run(); return nil }
             group.addTask {

@@ -117,7 +117,7 @@ struct RequestFraming {
             if name.last == UInt8(ascii: " ") || name.last == UInt8(ascii: "\t") { return .untracked }
             let isLength = Self.isName(name, Self.contentLength)
             guard isLength || Self.isName(name, Self.transferEncoding) else { continue }
-            let value = String(decoding: raw[(colon + 1)...], as: UTF8.self).trimmingWhitespace()
+            let value = String(decoding: raw[(colon + 1)...], as: UTF8.self).trimmingHTTPWhitespace()
             if isLength {
                 guard !value.isEmpty, value.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let length = Int(value),
                       contentLength == nil || contentLength == length else { return .untracked }
@@ -135,10 +135,10 @@ struct RequestFraming {
     }
 
     private func afterLine() -> State {
-        let text = String(decoding: line, as: UTF8.self).trimmingWhitespace()
+        let text = String(decoding: line, as: UTF8.self).trimmingHTTPWhitespace()
         switch state {
         case .chunkSize:
-            let digits = text.split(separator: ";", maxSplits: 1).first.map { $0.trimmingWhitespace() } ?? ""
+            let digits = text.split(separator: ";", maxSplits: 1).first.map { String($0).trimmingHTTPWhitespace() } ?? ""
             guard !digits.isEmpty, digits.count <= 15, let size = Int(digits, radix: 16) else { return .untracked }
             return size == 0 ? .trailers : .chunkData(remaining: size)
         case .chunkDataEnd:
@@ -148,5 +148,15 @@ struct RequestFraming {
         default:
             return .untracked
         }
+    }
+}
+
+extension String {
+    /// Without leading and trailing spaces, tabs, CR and LF: the white space HTTP framing allows.
+    func trimmingHTTPWhitespace() -> String {
+        let bytes = Array(utf8)
+        let isSpace: (UInt8) -> Bool = { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D || $0 == 0x0A }
+        guard let first = bytes.firstIndex(where: { !isSpace($0) }), let last = bytes.lastIndex(where: { !isSpace($0) }) else { return "" }
+        return String(decoding: bytes[first...last], as: UTF8.self)
     }
 }

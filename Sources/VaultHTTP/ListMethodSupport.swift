@@ -10,9 +10,11 @@ import NIOHTTPTypes
 /// Only the first bytes of each request line are touched, and `RequestFraming` says where each
 /// request line starts, following Content-Length and chunked bodies, so a pipelined LIST in the
 /// same read as the request before it is found, and body bytes that look like "LIST " are not.
-final class ListMethodRewriter: ChannelInboundHandler, RemovableChannelHandler {
-    typealias InboundIn = ByteBuffer
-    typealias InboundOut = ByteBuffer
+public final class ListMethodRewriter: ChannelInboundHandler, RemovableChannelHandler {
+    public typealias InboundIn = ByteBuffer
+    public typealias InboundOut = ByteBuffer
+
+    public init() {}
 
     static let list = Array("LIST ".utf8)
     static let link = Array("LINK".utf8)
@@ -21,7 +23,7 @@ final class ListMethodRewriter: ChannelInboundHandler, RemovableChannelHandler {
     /// The first bytes of a request line, held while they are still a prefix of "LIST ".
     private var held: ByteBuffer?
 
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+    public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var buffer = unwrapInboundIn(data)
         if var previous = held {
             previous.writeBuffer(&buffer)
@@ -52,15 +54,15 @@ final class ListMethodRewriter: ChannelInboundHandler, RemovableChannelHandler {
 }
 
 /// Hummingbird's HTTP/1 channel with the LIST rewriter in front of the parser.
-struct VaultHTTP1Channel: ServerChildChannel {
-    typealias Value = HTTP1Channel.Value
+public struct VaultHTTP1Channel: ServerChildChannel {
+    public typealias Value = HTTP1Channel.Value
     let inner: HTTP1Channel
 
-    init(responder: @escaping HTTPChannelHandler.Responder) {
+    public init(responder: @escaping HTTPChannelHandler.Responder) {
         inner = HTTP1Channel(responder: responder)
     }
 
-    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
+    public func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
             // Last for now: after a TLS handler if there is one, before the HTTP parser that comes next.
             try channel.pipeline.syncOperations.addHandler(ListMethodRewriter(), position: .last)
@@ -69,14 +71,14 @@ struct VaultHTTP1Channel: ServerChildChannel {
         }
     }
 
-    func handle(value: Value, logger: Logger) async {
+    public func handle(value: Value, logger: Logger) async {
         await inner.handle(value: value, logger: logger)
     }
 }
 
 extension HTTPServerBuilder {
     /// HTTP/1.1 that understands Vault's LIST verb.
-    static var vaultHTTP1: HTTPServerBuilder {
+    public static var vaultHTTP1: HTTPServerBuilder {
         HTTPServerBuilder { responder in VaultHTTP1Channel(responder: responder) }
     }
 }
