@@ -197,6 +197,7 @@ let package = Package(
         ),
         .testTarget(name: "HCLTests", dependencies: ["HCL"], swiftSettings: strict),
         .testTarget(name: "GoTemplateTests", dependencies: ["GoTemplate"], swiftSettings: strict),
+        .testTarget(name: "TresorAgentTests", dependencies: ["TresorAgent", "GoTemplate"], swiftSettings: strict),
         .testTarget(name: "TresorCoreTests", dependencies: ["TresorCore"], swiftSettings: strict),
         .testTarget(
             name: "TresorAuditTests",

@@ -53,6 +53,12 @@ public enum AgentConfigLoader {
                     return index + 1
                 }
             }
+            // Keys inside a one-line block: `config = { path = "/t", mode = 0640 }`.
+            for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+                for marker in [" \(key) =", " \(key)=", "{\(key) =", ",\(key) =", "\"\(key)\":", "\"\(key)\" :"] where line.contains(marker) {
+                    return index + 1
+                }
+            }
             return nil
         }
 

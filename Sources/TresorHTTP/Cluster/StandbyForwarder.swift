@@ -33,15 +33,20 @@ import Synchronization
         var checkedAt: ContinuousClock.Instant
     }
 
+    struct State: Sendable {
+        var link: Link?
+        var refreshing = false
+    }
+
     private let core: Core
-    private let link = Mutex<Link?>(nil)
+    private let link = Mutex(State())
 
     public init(core: Core) {
         self.core = core
     }
 
     deinit {
-        if let client = link.withLock({ $0?.client }) { try? client.syncShutdown() }
+        if let client = link.withLock({ $0.link?.client }) { try? client.syncShutdown() }
     }
 
     /// Whether this request must go to the active node.
@@ -50,16 +55,24 @@ import Synchronization
         return !Self.localPaths.contains(request.uri.path)
     }
 
-    /// The link to the active, refreshed from the lock and the active's cluster record.
+    /// The link to the active, refreshed from the lock and the active's cluster record. One
+    /// request at a time refreshes it; the others keep using the link they have meanwhile, so a
+    /// slow store does not hold every request up once a second.
     private func currentLink() async -> Link? {
-        if let known = link.withLock({ $0 }), known.checkedAt.duration(to: .now) < .seconds(1) { return known }
+        let (known, mustRefresh) = link.withLock { state -> (Link?, Bool) in
+            if let current = state.link, current.checkedAt.duration(to: .now) < .seconds(1) { return (current, false) }
+            if state.refreshing, let current = state.link { return (current, false) }
+            state.refreshing = true
+            return (state.link, true)
+        }
+        guard mustRefresh else { return known }
+        defer { link.withLock { $0.refreshing = false } }
         guard let holder = await core.activeHolder(), holder.identity != core.haIdentity, !holder.apiAddress.isEmpty else { return nil }
-        let known = link.withLock { $0 }
         if let known, known.identity == holder.identity, known.record != nil {
             // Same active as before; keep its connections, and its record unless it changed.
             let record = try? await core.clusterRecord(of: holder.identity)
             if record == known.record {
-                link.withLock { $0?.checkedAt = .now }
+                link.withLock { $0.link?.checkedAt = .now }
                 return known
             }
         }
@@ -81,18 +94,18 @@ import Synchronization
         }
         let fresh = Link(identity: holder.identity, record: record, apiAddress: record.apiAddress.isEmpty ? holder.apiAddress : record.apiAddress,
                          client: client, checkedAt: .now)
-        let replaced = link.withLock { current -> HTTPClient? in
-            defer { current = fresh }
-            return current?.client
+        let replaced = link.withLock { state -> HTTPClient? in
+            defer { state.link = fresh }
+            return state.link?.client
         }
         if let replaced { Task { try? await replaced.shutdown() } }
         return fresh
     }
 
     private func forget() {
-        let replaced = link.withLock { current -> HTTPClient? in
-            defer { current = nil }
-            return current?.client
+        let replaced = link.withLock { state -> HTTPClient? in
+            defer { state.link = nil }
+            return state.link?.client
         }
         if let replaced { Task { try? await replaced.shutdown() } }
     }
