@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Regenerates scripts/tresor.order, the link order of the functions a dev server runs to start
-# and to answer common requests (KV, tokens, mounts, health, errors). Callgrind records every
+# and to answer common requests (KV, tokens, mounts, health, errors), then of those an agent runs
+# to log in and render a template. Callgrind records every
 # function executed, not a sample. Symbols that later vanish are skipped by the linker, so the
 # file only needs regenerating when start-up or the hot paths change a lot.
 set -euo pipefail
@@ -35,8 +36,35 @@ for _ in 1 2 3; do
   curl -s -o /dev/null "$ADDR/v1/sys/health"
   curl -s -o /dev/null -H "X-Vault-Token: bad" "$ADDR/v1/secret/data/bench"
 done
+# The agent too: AppRole auto-auth, a sink and a template rendered once (its start-up and first
+# render, which `tresor agent` runs in every pod).
+curl "${T[@]}" -X POST -d '{"type":"approle"}' "$ADDR/v1/sys/auth/approle"
+curl "${T[@]}" -X POST -d '{"policy":"path \"secret/*\" { capabilities = [\"read\"] }"}' "$ADDR/v1/sys/policies/acl/order"
+curl "${T[@]}" -X POST -d '{"token_policies":"order"}' "$ADDR/v1/auth/approle/role/order"
+curl -s -H "X-Vault-Token: root" "$ADDR/v1/auth/approle/role/order/role-id" | sed 's/.*"role_id":"\([^"]*\)".*/\1/' >"$WORK/role_id"
+curl -s -X POST -H "X-Vault-Token: root" "$ADDR/v1/auth/approle/role/order/secret-id" | sed 's/.*"secret_id":"\([^"]*\)".*/\1/' >"$WORK/secret_id"
+printf '%s\n' \
+  "vault { address = \"$ADDR\" }" \
+  'exit_after_auth = true' \
+  'auto_auth {' \
+  '  method "approle" {' \
+  "    config = { role_id_file_path = \"$WORK/role_id\", secret_id_file_path = \"$WORK/secret_id\", remove_secret_id_file_after_reading = false }" \
+  '  }' \
+  "  sink \"file\" { config = { path = \"$WORK/agent-token\" } }" \
+  '}' \
+  'template {' \
+  '  contents    = "{{ with secret \"secret/data/bench\" }}{{ .Data.data.user }} {{ .Data.data | toJSON }}{{ end }}"' \
+  "  destination = \"$WORK/rendered\"" \
+  '}' >"$WORK/agent.hcl"
+(cd "$WORK" && HOME="$WORK" valgrind --tool=callgrind --demangle=no --compress-strings=no --dump-instr=no \
+  --callgrind-out-file="$WORK/callgrind-agent.out" "$WORK/tresor" agent -config="$WORK/agent.hcl" >"$WORK/agent.log" 2>&1)
+test -s "$WORK/rendered" || { echo "the agent did not render:" >&2; cat "$WORK/agent.log" >&2; exit 1; }
 kill -TERM "$SERVER"
 wait "$SERVER" || true
 nm --defined-only "$BIN" | awk '$2 ~ /^[tT]$/ {print $3}' | sort -u >"$WORK/text-symbols"
-sed -n 's/^fn=\(([0-9]*) \)\{0,1\}//p' "$WORK/callgrind.out" | sort -u | comm -12 - "$WORK/text-symbols" >scripts/tresor.order
+# The server's functions first, then those only the agent runs.
+sed -n 's/^fn=\(([0-9]*) \)\{0,1\}//p' "$WORK/callgrind.out" | sort -u | comm -12 - "$WORK/text-symbols" >"$WORK/server.order"
+sed -n 's/^fn=\(([0-9]*) \)\{0,1\}//p' "$WORK/callgrind-agent.out" | sort -u | comm -12 - "$WORK/text-symbols" \
+  | comm -23 - "$WORK/server.order" >"$WORK/agent.order"
+cat "$WORK/server.order" "$WORK/agent.order" >scripts/tresor.order
 echo "scripts/tresor.order: $(wc -l <scripts/tresor.order) functions"

@@ -177,7 +177,7 @@ public actor AutoAuth {
 enum TokenSink {
     static func write(_ token: String, to sink: AgentConfig.Sink) throws {
         do {
-            try AtomicFile.write(Array(token.utf8), to: sink.path, mode: sink.mode, createDirectories: false)
+            try AtomicFile.write(Array(token.utf8), to: sink.path, mode: sink.mode, createDirectories: false, exactMode: false)
         } catch {
             throw AgentFailure("error writing the token to sink \(sink.path): \(error)")
         }

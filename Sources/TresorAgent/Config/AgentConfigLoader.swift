@@ -63,26 +63,14 @@ public enum AgentConfigLoader {
         }
 
         func string(_ value: HCLValue, _ key: String) throws -> String {
-            switch value {
-            case .string(let s): return s
-            case .number(let n): return n == n.rounded() && abs(n) < 1e15 ? String(Int64(n)) : String(n)
-            case .bool(let b): return b ? "true" : "false"
-            default: throw fail(key, "\(key) must be a string")
-            }
+            guard let text = value.configString else { throw fail(key, "\(key) must be a string") }
+            return text
         }
 
         func bool(_ value: HCLValue, _ key: String) throws -> Bool {
-            switch value {
-            case .bool(let b): return b
-            case .number(let n): return n != 0
-            case .string(let s):
-                switch s.lowercased() {
-                case "true", "1", "t": return true
-                case "false", "0", "f", "": return false
-                default: throw fail(key, "\(key) must be true or false, not \"\(s)\"")
-                }
-            default: throw fail(key, "\(key) must be true or false")
-            }
+            if let flag = value.configBool { return flag }
+            if case .string(let s) = value { throw fail(key, "\(key) must be true or false, not \"\(s)\"") }
+            throw fail(key, "\(key) must be true or false")
         }
 
         func int(_ value: HCLValue, _ key: String) throws -> Int {

@@ -21,9 +21,6 @@ struct APIProxy: Sendable {
     let auth: AutoAuth?
     let log: AgentLog
 
-    static let hopByHop: Set<String> = ["host", "connection", "content-length", "transfer-encoding", "keep-alive", "upgrade",
-                                        "proxy-connection", "te", "trailer"]
-
     func respond(to request: Request) async -> Response {
         var request = request
         let body: ByteBuffer
@@ -38,27 +35,14 @@ struct APIProxy: Sendable {
         if let query = request.uri.query, !query.isEmpty { target += "?" + query }
         var outgoing = HTTPClientRequest(url: target)
         outgoing.method = .RAW(value: method)
-        var hasToken = false
-        for field in request.headers where !Self.hopByHop.contains(field.name.canonicalName) {
-            if field.name.canonicalName == "x-vault-token" {
-                if tokenMode == "force" { continue }
-                hasToken = !field.value.isEmpty
-            }
-            outgoing.headers.add(name: field.name.rawName, value: field.value)
-        }
+        outgoing.headers = HTTPRelay.headers(of: request, except: tokenMode == "force" ? ["x-vault-token"] : [])
+        let hasToken = !(outgoing.headers.first(name: "X-Vault-Token") ?? "").isEmpty
         if tokenMode == "force" || (tokenMode == "true" && !hasToken), let auth, let token = await auth.current?.token {
             outgoing.headers.replaceOrAdd(name: "X-Vault-Token", value: token)
         }
         if body.readableBytes > 0 { outgoing.body = .bytes(body) }
         do {
-            let answer = try await client.execute(outgoing, timeout: .seconds(90))
-            let bytes = try await answer.body.collect(upTo: 64 * 1024 * 1024)
-            var headers = HTTPFields()
-            for (name, value) in answer.headers where !Self.hopByHop.contains(name.lowercased()) {
-                if let fieldName = HTTPField.Name(name) { headers.append(HTTPField(name: fieldName, value: value)) }
-            }
-            headers[.contentLength] = String(bytes.readableBytes)
-            return Response(status: .init(code: Int(answer.status.code)), headers: headers, body: .init(byteBuffer: bytes))
+            return try await HTTPRelay.response(from: try await client.execute(outgoing, timeout: .seconds(90)))
         } catch {
             log.error("proxy", "error forwarding \(method) \(request.uri.path): \(error)")
             return Self.error(502, "error forwarding the request to the server: \(error)")

@@ -7,7 +7,9 @@ enum AtomicFile {
         let description: String
     }
 
-    static func write(_ bytes: [UInt8], to path: String, mode: UInt16, createDirectories: Bool) throws {
+    /// `exactMode`: the file gets `mode` whatever the umask (templates, as consul-template does);
+    /// otherwise the umask narrows it (token sinks, as Vault Agent's do).
+    static func write(_ bytes: [UInt8], to path: String, mode: UInt16, createDirectories: Bool, exactMode: Bool = true) throws {
         let directory = (path as NSString).deletingLastPathComponent
         if createDirectories, !directory.isEmpty, !FileManager.default.fileExists(atPath: directory) {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
@@ -29,8 +31,7 @@ enum AtomicFile {
             }
             written += result
         }
-        // The umask must not narrow or widen what was asked for.
-        fchmod(descriptor, mode_t(mode))
+        if exactMode { fchmod(descriptor, mode_t(mode)) }
         fsync(descriptor)
         close(descriptor)
         guard rename(temporary, path) == 0 else { throw Failure(description: "rename to \(path): \(String(cString: strerror(errno)))") }

@@ -7,6 +7,7 @@ import NIOCore
 import NIOHTTP1
 import Synchronization
 @_spi(Server) import TresorCore
+import VaultHTTP
 
 /// A standby's way of serving: every request but its own status and unseal goes to the active
 /// node over the cluster listener (mutual TLS with the cluster certificate the active keeps in
@@ -20,8 +21,6 @@ import Synchronization
     static let forwardedHeader = HTTPField.Name("X-Tresor-Forwarded")!
     /// The original client's address, believed only on the cluster listener.
     static let clientAddressHeader = HTTPField.Name("X-Tresor-Client-Address")!
-    static let hopByHop: Set<String> = ["host", "connection", "content-length", "transfer-encoding", "keep-alive", "upgrade",
-                                        "proxy-connection", "te", "trailer"]
 
     /// How this node reaches the current active: checked against the lock at most once a
     /// second, rebuilt when another node (or another turn of the same node) is active.
@@ -132,22 +131,12 @@ import Synchronization
         guard let client = active.client, let record = active.record else { return Self.redirect(to: redirect) }
         var outgoing = HTTPClientRequest(url: Self.trimmed(record.clusterAddress) + pathAndQuery)
         outgoing.method = .init(rawValue: request.method.rawValue)
-        for field in request.headers where !Self.hopByHop.contains(field.name.canonicalName)
-            && field.name != Self.clientAddressHeader && field.name != Self.forwardedHeader {
-            outgoing.headers.add(name: field.name.rawName, value: field.value)
-        }
+        outgoing.headers = HTTPRelay.headers(of: request, except: [Self.clientAddressHeader.canonicalName, Self.forwardedHeader.canonicalName])
         outgoing.headers.add(name: Self.forwardedHeader.rawName, value: "1")
         if let clientAddress { outgoing.headers.add(name: Self.clientAddressHeader.rawName, value: clientAddress) }
         if body.readableBytes > 0 { outgoing.body = .bytes(body) }
         do {
-            let answer = try await client.execute(outgoing, timeout: .seconds(90))
-            let bytes = try await answer.body.collect(upTo: 64 * 1024 * 1024)
-            var headers = HTTPFields()
-            for (name, value) in answer.headers where !Self.hopByHop.contains(name.lowercased()) {
-                if let fieldName = HTTPField.Name(name) { headers.append(HTTPField(name: fieldName, value: value)) }
-            }
-            headers[.contentLength] = String(bytes.readableBytes)
-            return Response(status: .init(code: Int(answer.status.code)), headers: headers, body: .init(byteBuffer: bytes))
+            return try await HTTPRelay.response(from: try await client.execute(outgoing, timeout: .seconds(90)))
         } catch {
             forget()
             return Self.redirect(to: redirect)

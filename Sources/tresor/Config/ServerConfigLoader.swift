@@ -218,26 +218,14 @@ enum ServerConfigLoader {
     }
 
     static func string(_ value: HCLValue, _ key: String, _ fail: (String, String) -> ConfigError) throws -> String {
-        switch value {
-        case .string(let s): return s
-        case .number(let n): return SafeNumbers.int64(n).map(String.init) ?? String(n)
-        case .bool(let b): return b ? "true" : "false"
-        default: throw fail(key, "\(key) must be a string")
-        }
+        guard let text = value.configString else { throw fail(key, "\(key) must be a string") }
+        return text
     }
 
     static func bool(_ value: HCLValue, _ key: String, _ fail: (String, String) -> ConfigError) throws -> Bool {
-        switch value {
-        case .bool(let b): return b
-        case .number(let n): return n != 0
-        case .string(let s):
-            switch s.lowercased() {
-            case "true", "1", "t": return true
-            case "false", "0", "f", "": return false
-            default: throw fail(key, "\(key) must be true or false, not \"\(s)\"")
-            }
-        default: throw fail(key, "\(key) must be true or false")
-        }
+        if let flag = value.configBool { return flag }
+        if case .string(let s) = value { throw fail(key, "\(key) must be true or false, not \"\(s)\"") }
+        throw fail(key, "\(key) must be true or false")
     }
 
     static func int(_ value: HCLValue, _ key: String, _ fail: (String, String) -> ConfigError) throws -> Int {
