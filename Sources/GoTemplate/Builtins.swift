@@ -64,8 +64,8 @@ enum Builtins {
         "le": { args in .bool(try compare(args, "le") <= 0) },
         "gt": { args in .bool(try compare(args, "gt") > 0) },
         "ge": { args in .bool(try compare(args, "ge") >= 0) },
-        "html": { args in .string(escapeHTML(GoFormat.sprint(args))) },
-        "js": { args in .string(escapeJS(GoFormat.sprint(args))) },
+        "html": { args in .string(Escaper.html(GoFormat.sprint(args))) },
+        "js": { args in .string(Escaper.js(GoFormat.sprint(args))) },
         "urlquery": { args in .string(queryEscape(GoFormat.sprint(args))) },
     ]
 
@@ -117,47 +117,6 @@ enum Builtins {
             }
             return x < y ? -1 : x == y ? 0 : 1
         }
-    }
-
-    static func escapeHTML(_ text: String) -> String {
-        var out = ""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "&": out += "&amp;"
-            case "'": out += "&#39;"
-            case "\"": out += "&#34;"
-            case "\0": out += "\u{FFFD}"
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out
-    }
-
-    static func escapeJS(_ text: String) -> String {
-        var out = ""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\\": out += "\\\\"
-            case "'": out += "\\'"
-            case "\"": out += "\\\""
-            case "<": out += "\\u003C"
-            case ">": out += "\\u003E"
-            case "&": out += "\\u0026"
-            case "=": out += "\\u003D"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    out += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count) + String(scalar.value, radix: 16, uppercase: true)
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out
     }
 
     /// Go's url.QueryEscape.

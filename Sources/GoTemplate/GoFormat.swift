@@ -32,14 +32,15 @@ public enum GoFormat {
 
     /// Go's shortest `%v` of a float64 (strconv's 'g' with precision -1): exponent form below
     /// 1e-4 or from 1e6 on (`1e+06`, `1.234567e+06`, `123456`).
-    static func shortest(_ d: Double, exponentFrom: Int = 6) -> String {
+    /// encoding/json uses the same digits with exponent form below 1e-6 and from 1e21 on.
+    public static func shortest(_ d: Double, exponentFrom: Int = 6, exponentBelow: Int = -4) -> String {
         if d.isNaN { return "NaN" }
         if d.isInfinite { return d < 0 ? "-Inf" : "+Inf" }
         if d == 0 { return d.sign == .minus ? "-0" : "0" }
         let (digits, pointPosition) = decimalDigits(abs(d))
         let exponent = pointPosition - 1
         let sign = d < 0 ? "-" : ""
-        if exponent < -4 || exponent >= exponentFrom {
+        if exponent < exponentBelow || exponent >= exponentFrom {
             var mantissa = String(digits.first!)
             if digits.count > 1 { mantissa += "." + digits.dropFirst() }
             let magnitude = abs(exponent)
@@ -231,28 +232,7 @@ public enum GoFormat {
 
     /// strconv.Quote.
     public static func quote(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{07}": out += "\\a"
-            case "\u{08}": out += "\\b"
-            case "\u{0C}": out += "\\f"
-            case "\u{0B}": out += "\\v"
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x7F {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\x" + (hex.count < 2 ? "0" : "") + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
+        "\"" + Escaper.goString(text) + "\""
     }
 }
 

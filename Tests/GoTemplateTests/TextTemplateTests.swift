@@ -118,6 +118,13 @@ import Testing
         #expect(throws: GoTemplate.Error.self) { _ = try GoTemplate(deep) }
     }
 
+    @Test func escapersFollowGosPackages() {
+        #expect(GoFormat.quote("a\"b\\\u{7}\u{1}\u{7F}é") == #""a\"b\\\a\x01\x7fé""#)
+        #expect(Escaper.js("<\u{1f}'") == #"\u003C\u001F\'"#)
+        #expect(Escaper.json("<\u{1f}\u{2028}") == #"\u003c\u001f\u2028"#)
+        #expect(Escaper.html("<\0>") == "&lt;\u{FFFD}&gt;")
+    }
+
     @Test func shortestFloatsPrintAsGo() {
         #expect(GoFormat.shortest(0.0001) == "0.0001")
         #expect(GoFormat.shortest(0.00001) == "1e-05")

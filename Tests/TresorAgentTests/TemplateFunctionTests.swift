@@ -39,6 +39,7 @@ import Testing
         #expect(GoJSON.encode(.map(["n": .number("1.50"), "big": .number("12345678901234567890"), "f": .double(1e21), "g": .double(0.5)]))
             == #"{"big":12345678901234567890,"f":1e+21,"g":0.5,"n":1.50}"#)
         #expect(GoJSON.encode(.string("\u{1}\"\\\n<")) == #""\u0001\"\\\n\u003c""#)
+        #expect([1e-7, 0.00001, 100000.0, 1.5, 1e20, 1e21, -2.5e-8].map(GoJSON.float) == ["1e-7", "0.00001", "100000", "1.5", "100000000000000000000", "1e+21", "-2.5e-8"])
     }
 
     @Test(arguments: [#"{{ secret }}"#, #"{{ secret "" }}"#, #"{{ secret "p" "novalue" }}"#, #"{{ "x" | base64Decode }}"#,

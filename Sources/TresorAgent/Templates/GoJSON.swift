@@ -50,41 +50,13 @@ enum GoJSON {
     /// Go's float encoding: plain decimals, exponent form below 1e-6 or from 1e21.
     static func float(_ d: Double) -> String {
         guard d.isFinite else { return "null" }
-        let abs = Swift.abs(d)
-        if abs != 0 && (abs < 1e-6 || abs >= 1e21) {
-            // Go writes e-07 as e-7.
-            var text = GoFormat.printf("%v", [.double(d)])
-            if text.contains("e") == false { text = String(d) }
-            return text.replacingOccurrences(of: "e-0", with: "e-").replacingOccurrences(of: "e+0", with: "e+")
-        }
-        if d == d.rounded() && abs < 1e21 { return String(format: "%.0f", d) }
-        let text = String(d)
-        return text.contains("e") ? String(format: "%f", d) : text
+        let text = GoFormat.shortest(d, exponentFrom: 21, exponentBelow: -6)
+        // Go writes e-07 as e-7.
+        guard let e = text.range(of: "e-0") else { return text }
+        return text.replacingCharacters(in: e, with: "e-")
     }
 
     static func quote(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "<": out += "\\u003c"
-            case ">": out += "\\u003e"
-            case "&": out += "\\u0026"
-            case "\u{2028}": out += "\\u2028"
-            case "\u{2029}": out += "\\u2029"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
+        "\"" + Escaper.json(text) + "\""
     }
 }
