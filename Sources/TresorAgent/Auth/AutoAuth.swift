@@ -156,14 +156,9 @@ public actor AutoAuth {
         default:
             throw AgentFailure("unsupported auth method \(method.type)")
         }
-        var headers: [String: String] = [:]
-        if method.wrapTTL > 0 { headers["X-Vault-Wrap-TTL"] = String(method.wrapTTL) }
-        let response = try await client.request("POST", mount + "/login", token: nil, body: .object(body), headers: headers)
+        let response = try await client.request("POST", mount + "/login", token: nil, body: .object(body))
         guard response.isSuccess else {
             throw AgentFailure("error logging in: \(response.failure("PUT", client.client.url(mount + "/login")))")
-        }
-        if method.wrapTTL > 0, let wrapped = response.json?.objectValue?["wrap_info"]?.objectValue?["token"]?.stringValue {
-            return AuthToken(token: wrapped, accessor: "", ttl: method.wrapTTL, renewable: false)
         }
         guard let auth = response.json?.objectValue?["auth"]?.objectValue, let token = auth["client_token"]?.stringValue else {
             throw AgentFailure("login response from \(mount) had no auth data")

@@ -10,8 +10,6 @@ public struct AgentConfig: Sendable {
         public var clientCert = ""
         public var clientKey = ""
         public var tlsSkipVerify = false
-        public var tlsServerName = ""
-        public var namespace = ""
         /// Retries of a failed request (5xx, 412, transport); Vault Agent's default is 12.
         public var numRetries = 12
     }
@@ -19,7 +17,6 @@ public struct AgentConfig: Sendable {
     public struct Method: Sendable {
         public var type: String
         public var mountPath: String
-        public var wrapTTL: Int64 = 0
         public var minBackoff: Duration = .seconds(1)
         public var maxBackoff: Duration = .seconds(300)
         public var exitOnError = false
@@ -38,7 +35,6 @@ public struct AgentConfig: Sendable {
         public var path: String
         /// Permission bits; Vault Agent writes sinks 0640 unless told.
         public var mode: UInt16 = 0o640
-        public var wrapTTL: Int64 = 0
     }
 
     public struct Template: Sendable {
@@ -55,17 +51,14 @@ public struct AgentConfig: Sendable {
         public var waitMin: Duration = .zero
         public var waitMax: Duration = .zero
         public var backup = false
-        /// Where the stanza is, for messages.
+        /// Which file the stanza came from.
         public var file = ""
-        public var line: Int?
     }
 
     public struct TemplateConfig: Sendable {
         public var exitOnRetryFailure = false
         public var staticSecretRenderInterval: Duration = .seconds(300)
         public var maxConnectionsPerHost = 10
-        /// How far into a lease (0–1) it is renewed or fetched anew.
-        public var leaseRenewalThreshold = 0.9
     }
 
     public struct EnvTemplate: Sendable {

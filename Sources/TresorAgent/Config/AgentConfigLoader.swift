@@ -217,8 +217,11 @@ public enum AgentConfigLoader {
             case "client_cert": vault.clientCert = try r.string(value, key)
             case "client_key": vault.clientKey = try r.string(value, key)
             case "tls_skip_verify": vault.tlsSkipVerify = try r.bool(value, key)
-            case "tls_server_name": vault.tlsServerName = try r.string(value, key)
-            case "namespace": vault.namespace = try r.string(value, key)
+            case "tls_server_name":
+                throw r.fail(key, "vault: tls_server_name is not supported by tresor agent; the address's host name is used")
+            case "namespace":
+                // Tresor has no namespaces; only the root namespace means anything here.
+                guard try r.string(value, key).isEmpty else { throw r.fail(key, "vault: namespaces are not supported") }
             case "retry":
                 for (retryKey, retryValue) in try r.object(value, key).entries {
                     guard retryKey == "num_retries" else { throw r.unknown(retryKey, in: "vault.retry") }
@@ -245,12 +248,14 @@ public enum AgentConfigLoader {
                         switch option {
                         case "type": type = try r.string(item, option)
                         case "mount_path": method.mountPath = try r.string(item, option)
-                        case "wrap_ttl": method.wrapTTL = Int64(try r.duration(item, option).components.seconds)
+                        case "wrap_ttl":
+                            throw r.fail(option, "auto_auth.method: wrap_ttl is not supported yet (the login would be response-wrapped, which Tresor's server cannot do yet)")
                         case "min_backoff": method.minBackoff = try r.duration(item, option)
                         case "max_backoff": method.maxBackoff = try r.duration(item, option)
                         case "exit_on_err": method.exitOnError = try r.bool(item, option)
                         case "config": method.config = try r.options(item, option)
-                        case "namespace": _ = try r.string(item, option)
+                        case "namespace":
+                            guard try r.string(item, option).isEmpty else { throw r.fail(option, "auto_auth.method: namespaces are not supported") }
                         default: throw r.unknown(option, in: "auto_auth.method")
                         }
                     }
@@ -273,7 +278,8 @@ public enum AgentConfigLoader {
                     for (option, item) in block.body.entries {
                         switch option {
                         case "type": type = try r.string(item, option)
-                        case "wrap_ttl": sink.wrapTTL = Int64(try r.duration(item, option).components.seconds)
+                        case "wrap_ttl":
+                            throw r.fail(option, "sink: wrap_ttl is not supported yet (the token would be response-wrapped, which Tresor's server cannot do yet)")
                         case "config":
                             for (name, setting) in try r.object(item, option).entries {
                                 switch name {
@@ -283,7 +289,7 @@ public enum AgentConfigLoader {
                                 }
                             }
                         case "dh_type", "dh_path", "aad", "aad_env_var", "derive_key":
-                            throw r.fail(option, "sink: \(option) (response encryption) is not supported; use wrap_ttl")
+                            throw r.fail(option, "sink: \(option) (response encryption) is not supported")
                         default: throw r.unknown(option, in: "auto_auth.sink")
                         }
                     }
@@ -292,7 +298,9 @@ public enum AgentConfigLoader {
                     config.sinks.append(sink)
                 }
             case "enable_reauth_on_new_credentials":
-                _ = try r.bool(value, key)
+                if try r.bool(value, key) {
+                    throw r.fail(key, "auto_auth: enable_reauth_on_new_credentials is not supported; the agent logs in again when its token cannot be renewed")
+                }
             default: throw r.unknown(key, in: "auto_auth")
             }
         }
@@ -367,7 +375,6 @@ public enum AgentConfigLoader {
             default: throw r.unknown(key, in: stanza)
             }
         }
-        template.line = r.lineOf(stanza.hasPrefix("env_template") ? "env_template" : "template")
         if template.source.isEmpty == (template.contents == nil) {
             throw r.fail(stanza.hasPrefix("env_template") ? "env_template" : "template",
                          "\(stanza): exactly one of source and contents is required")
@@ -411,8 +418,7 @@ public enum AgentConfigLoader {
             case "static_secret_render_interval": config.staticSecretRenderInterval = max(try r.duration(value, key), .seconds(1))
             case "max_connections_per_host": config.maxConnectionsPerHost = max(try r.int(value, key), 1)
             case "lease_renewal_threshold":
-                guard case .number(let n) = value, n > 0, n <= 1 else { throw r.fail(key, "lease_renewal_threshold must be a number from 0 to 1") }
-                config.leaseRenewalThreshold = n
+                throw r.fail(key, "template_config: lease_renewal_threshold is not supported; leases are renewed at about two thirds of their life")
             default: throw r.unknown(key, in: "template_config")
             }
         }
