@@ -55,6 +55,8 @@ import Synchronization
     let holdOffUntil = Mutex<Date?>(nil)
     /// Set while one turn of the HA loop runs.
     let haStepping = Mutex(false)
+    /// Take-overs and step-downs, one at a time (see `haStep`).
+    let haTransitions = SerialGate()
 
     public init(physical: PhysicalBackend, registry: BackendRegistry, storageType: String = "inmem",
                 autoSeal: AutoSeal? = nil, clusterName: String? = nil, ttl: TTLDefaults = .vault,
@@ -143,9 +145,14 @@ import Synchronization
             haState.withLock { $0 = .standby }
             let identity = haIdentity
             let role = clusterRoleSlot.withLock { $0 }
+            // In turn with take-overs: an unseal right after this seal may already have made
+            // the node active again, and then the lock and the cluster listener are its own.
             Task {
-                await role?.steppedDown()
-                try? await haLock.release(identity: identity)
+                await self.haTransitions.run {
+                    guard self.isSealed else { return }
+                    await role?.steppedDown()
+                    try? await haLock.release(identity: identity)
+                }
             }
             tokens.expiry.removeAll()
             leaseExpiry.removeAll()

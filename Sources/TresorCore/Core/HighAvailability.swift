@@ -84,7 +84,9 @@ public enum HAState: Sendable, Equatable {
     }
 
     /// One turn of the loop; a turn that finds another still running (the unseal's own turn
-    /// and the loop's) does nothing.
+    /// and the loop's) does nothing. Turns and step-downs pass one at a time through
+    /// `haTransitions`: a step-down that interleaved with a take-over could clear the mount
+    /// table the take-over had just loaded and leave an "active" node that serves nothing.
     func haStep() async {
         guard let haLock else { return }
         let claimed = haStepping.withLock { busy -> Bool in
@@ -94,8 +96,12 @@ public enum HAState: Sendable, Equatable {
         }
         guard claimed else { return }
         defer { haStepping.withLock { $0 = false } }
+        await haTransitions.run { await self.haTurn(haLock) }
+    }
+
+    private func haTurn(_ haLock: HALock) async {
         if isSealed {
-            if case .active = haStatus { await stepDown(reason: "sealed") }
+            if case .active = haStatus { await stepDownNow(reason: "sealed") }
             return
         }
         let held: Bool
@@ -105,14 +111,14 @@ public enum HAState: Sendable, Equatable {
             held = try await haLock.acquire(identity: haIdentity, value: apiAddress, ttl: Self.haLockTTL)
         } catch {
             logger.warning("cannot reach the HA lock", metadata: ["error": "\(error)"])
-            if case .active = haStatus { await stepDown(reason: "the lock could not be renewed") }
+            if case .active = haStatus { await stepDownNow(reason: "the lock could not be renewed") }
             return
         }
         switch (haStatus, held) {
         case (.standby, true):
             await becomeActive()
         case (.active, false):
-            await stepDown(reason: "another node holds the lock")
+            await stepDownNow(reason: "another node holds the lock")
         default:
             break
         }
@@ -131,13 +137,18 @@ public enum HAState: Sendable, Equatable {
             logger.info("this node is now the active node")
         } catch {
             logger.error("could not become the active node", metadata: ["error": "\(error)"])
-            await stepDown(reason: "setup failed")
+            await stepDownNow(reason: "setup failed")
         }
     }
 
     /// Hands the active role back: stops fencing for itself (so nothing more commits), drops the
     /// mount table, caches and expiry timers, and lets the lock go.
     public func stepDown(reason: String) async {
+        await haTransitions.run { await self.stepDownNow(reason: reason) }
+    }
+
+    /// `stepDown` for a caller already inside `haTransitions`.
+    private func stepDownNow(reason: String) async {
         let wasActive: Bool = haState.withLock { state in
             defer { if state != .disabled { state = .standby } }
             if case .active = state { return true }
@@ -163,19 +174,29 @@ public enum HAState: Sendable, Equatable {
     /// `sys/step-down`: the active gives up the lock and waits before trying again, so another
     /// node takes over.
     public func stepDownByOperator() async {
-        guard case .active = haStatus else { return }
-        holdOffUntil.withLock { $0 = clock().addingTimeInterval(2 * Double(Self.haLockTTL.components.seconds)) }
-        await stepDown(reason: "sys/step-down")
+        await haTransitions.run {
+            guard case .active = self.haStatus else { return }
+            self.holdOffUntil.withLock { $0 = self.clock().addingTimeInterval(2 * Double(Self.haLockTTL.components.seconds)) }
+            await self.stepDownNow(reason: "sys/step-down")
+        }
     }
 
     /// At shutdown: an active node hands the lock over at once rather than letting it expire.
     public func leaveCluster() async {
-        guard case .active = haStatus else { return }
-        await stepDown(reason: "shutting down")
+        await haTransitions.run {
+            guard case .active = self.haStatus else { return }
+            await self.stepDownNow(reason: "shutting down")
+        }
     }
 
-    /// Called by the storage layer when a fenced commit found the lock gone.
+    /// Called by the storage layer when a fenced commit found the lock gone. A take-over in
+    /// progress finishes first; the step-down then undoes it, since its lock is gone.
     public func fencedOut() {
-        Task { await self.stepDown(reason: "a write found the lock held by another node") }
+        Task {
+            await self.haTransitions.run {
+                guard case .active = self.haStatus else { return }
+                await self.stepDownNow(reason: "a write found the lock held by another node")
+            }
+        }
     }
 }
