@@ -3,6 +3,10 @@ import PackageDescription
 
 let strict: [SwiftSetting] = [.swiftLanguageMode(.v6)]
 
+/// The static archives of Foundation, in dependency order.
+let staticFoundation = ["-lFoundation", "-lFoundationInternationalization", "-lFoundationEssentials", "-l_FoundationCollections",
+                        "-lCoreFoundation", "-l_FoundationICU", "-l_FoundationCShims", "-lstdc++", "-lm"]
+
 let package = Package(
     name: "Tresor",
     platforms: [.macOS(.v15)],
@@ -182,11 +186,30 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        .executableTarget(
-            name: "tresor",
+        .target(
+            name: "TresorInjector",
+            dependencies: [
+                "TresorJSON",
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "TresorCommand",
             dependencies: [
                 "TresorCore", "TresorAudit", "TresorSecrets", "TresorAuth", "TresorHTTP", "TresorStorage", "TresorAPI", "TresorCLI", "HCL",
-                "TresorAgent",
+                "TresorAgent", "TresorInjector",
                 "CTresorRuntime",
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -198,9 +221,18 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        .executableTarget(name: "tresor", dependencies: ["TresorCommand"], swiftSettings: strict),
+        // Linked fully static: the chroot test runs it alone, and the container image is built the same way.
+        // The modules are compiled against the shared Foundation, whose autolink names only
+        // Foundation itself: the static archives it needs are named here, twice, for their cycles.
+        // lld, because it does not repeat glibc's notes about static getaddrinfo and mktemp as
+        // warnings (host names resolve: glibc 2.34+ has its files and dns services built in).
+        .executableTarget(name: "tresor-static", dependencies: ["TresorCommand"], swiftSettings: strict,
+                          linkerSettings: [.unsafeFlags(["-static-executable", "-use-ld=lld"] + staticFoundation + staticFoundation)]),
         .testTarget(name: "HCLTests", dependencies: ["HCL"], swiftSettings: strict),
         .testTarget(name: "GoTemplateTests", dependencies: ["GoTemplate"], swiftSettings: strict),
         .testTarget(name: "TresorAgentTests", dependencies: ["TresorAgent", "GoTemplate"], swiftSettings: strict),
+        .testTarget(name: "TresorInjectorTests", dependencies: ["TresorInjector", "TresorAgent", "TresorJSON"], swiftSettings: strict),
         .testTarget(name: "TresorCoreTests", dependencies: ["TresorCore"], swiftSettings: strict),
         .testTarget(
             name: "TresorAuditTests",
@@ -221,7 +253,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TresorServerTests",
-            dependencies: ["tresor", "TresorCore", .product(name: "NIOSSL", package: "swift-nio-ssl")],
+            dependencies: ["TresorCommand", "TresorCore", .product(name: "NIOSSL", package: "swift-nio-ssl")],
             swiftSettings: strict
         ),
         .testTarget(

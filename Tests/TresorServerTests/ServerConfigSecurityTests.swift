@@ -2,7 +2,7 @@ import Foundation
 import NIOSSL
 import Testing
 @_spi(Server) import TresorCore
-@testable import tresor
+@testable import TresorCommand
 
 /// A migrated Vault config must never lose a setting without a word: each key is honoured or
 /// refused with its name (issue 14, item 5), and production defaults are Vault's safe ones.

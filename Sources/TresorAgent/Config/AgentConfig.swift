@@ -97,7 +97,8 @@ public struct AgentConfig: Sendable {
     public var exec: Exec?
     public var exitAfterAuth = false
     public var pidFile = ""
-    public var logLevel = "info"
+    /// nil when no file sets it: the flag or `VAULT_LOG_LEVEL` decides then.
+    public var logLevel: String?
 
     public init() {}
 

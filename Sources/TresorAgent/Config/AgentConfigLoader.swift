@@ -6,19 +6,43 @@ import HCL
 public enum AgentConfigLoader {
     public static func load(paths: [String]) throws -> AgentConfig {
         guard !paths.isEmpty else { throw AgentConfigError(file: "-config", line: nil, message: "at least one -config file is required") }
-        var merged = AgentConfig()
-        for path in paths {
-            let text: String
+        return try load(documents: read(paths: paths))
+    }
+
+    /// The text of each configuration file.
+    public static func read(paths: [String]) throws -> [(name: String, text: String)] {
+        try paths.map { path in
             do {
-                text = try String(contentsOfFile: path, encoding: .utf8)
+                return (path, try String(contentsOfFile: path, encoding: .utf8))
             } catch {
                 throw AgentConfigError(file: path, line: nil, message: "cannot read file: \(error.localizedDescription)")
             }
-            let (config, set) = try parse(text, file: path)
+        }
+    }
+
+    /// Configuration from files and from environment variables (`-config-env`), merged in order.
+    public static func load(documents: [(name: String, text: String)]) throws -> AgentConfig {
+        guard !documents.isEmpty else { throw AgentConfigError(file: "-config", line: nil, message: "at least one -config file is required") }
+        var merged = AgentConfig()
+        for document in documents {
+            let (config, set) = try parse(document.text, file: document.name)
             merged.merge(config, set: set)
         }
-        try validate(merged, file: paths.joined(separator: ", "))
+        try validate(merged, file: documents.map(\.name).joined(separator: ", "))
         return merged
+    }
+
+    /// The configuration the Kubernetes injector hands its agents: the base64 of a JSON
+    /// document in an environment variable (`VAULT_CONFIG`), as vault-k8s passes it.
+    public static func document(fromEnvironment name: String, _ environment: [String: String]) throws -> (name: String, text: String) {
+        guard let encoded = environment[name], !encoded.isEmpty else {
+            throw AgentConfigError(file: "$" + name, line: nil, message: "the environment variable \(name) is not set")
+        }
+        guard let bytes = Data(base64Encoded: encoded.trimmingCharacters(in: .whitespacesAndNewlines)),
+              let text = String(data: bytes, encoding: .utf8) else {
+            throw AgentConfigError(file: "$" + name, line: nil, message: "\(name) must hold a base64-encoded configuration")
+        }
+        return ("$" + name, text)
     }
 
     static func validate(_ config: AgentConfig, file: String) throws {

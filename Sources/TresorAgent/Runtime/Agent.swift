@@ -7,13 +7,19 @@ import Synchronization
 /// it supervises a child process that sees the rendered secrets in its environment.
 public enum Agent {
     /// Runs until done; returns the process's exit status.
-    public static func run(configPaths: [String], logLevel: String?, exitAfterAuth: Bool,
+    /// `configEnvironment` names environment variables holding base64 configuration (the
+    /// injector's `VAULT_CONFIG`), read after the files. `VAULT_LOG_LEVEL` applies when neither
+    /// the flag nor the configuration sets a level, as with Vault Agent.
+    public static func run(configPaths: [String], configEnvironment: [String] = [], logLevel: String?, exitAfterAuth: Bool,
                            environment: [String: String] = ProcessInfo.processInfo.environment) async -> Int32 {
-        var log = AgentLog(level: logLevel ?? "info")
+        let fallbackLevel = environment["VAULT_LOG_LEVEL"].flatMap { $0.isEmpty ? nil : $0.lowercased() }
+        var log = AgentLog(level: logLevel ?? fallbackLevel ?? "info")
         do {
-            var config = try AgentConfigLoader.load(paths: configPaths)
+            var documents = try AgentConfigLoader.read(paths: configPaths)
+            for name in configEnvironment { documents.append(try AgentConfigLoader.document(fromEnvironment: name, environment)) }
+            var config = try AgentConfigLoader.load(documents: documents)
             if exitAfterAuth { config.exitAfterAuth = true }
-            if logLevel == nil { log = AgentLog(level: config.logLevel) }
+            if logLevel == nil { log = AgentLog(level: config.logLevel ?? fallbackLevel ?? "info") }
             return try await run(config, log: log, environment: environment)
         } catch {
             FileHandle.standardError.write(Data("Error: \(error)\n".utf8))

@@ -22,14 +22,17 @@ func normalizedArguments(_ arguments: [String]) -> [String] {
     return result
 }
 
-@main
-struct Tresor: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+/// The `tresor` command line. The executables `tresor` and `tresor-static` (the same program
+/// linked with a static C library, for images with nothing else in them) only call `main`.
+public struct Tresor: AsyncParsableCommand {
+    public init() {}
+
+    public static let configuration = CommandConfiguration(
         commandName: "tresor",
         abstract: "A secrets manager that speaks Vault's API.",
-        subcommands: [ServerCommand.self, AgentCommand.self, RunCommand.self, VersionCommand.self, AuditCommand.self] + CLICommands.all)
+        subcommands: [ServerCommand.self, AgentCommand.self, RunCommand.self, InjectorCommand.self, VersionCommand.self, AuditCommand.self] + CLICommands.all)
 
-    static func main() async {
+    public static func start() async {
         let arguments = normalizedArguments(Array(CommandLine.arguments.dropFirst()))
         if arguments.first == "server" {
             // Client commands keep the default pool: they block on shutdown, which no event loop
@@ -74,7 +77,7 @@ struct Tresor: AsyncParsableCommand {
         }
     }
 
-    static var commandNames: Set<String> { CLICommands.names.union(["server", "agent", "run", "version", "audit"]) }
+    static var commandNames: Set<String> { CLICommands.names.union(["server", "agent", "run", "injector", "version", "audit"]) }
 }
 
 struct VersionCommand: ParsableCommand {

@@ -13,7 +13,12 @@ import TresorStorage
 /// `tresor server -config=FILE`: durable storage, a seal, one or more listeners.
 enum ProductionServer {
     static func run(configPaths: [String], logLevel: String?) async throws {
-        let config = try ServerConfigLoader.load(paths: configPaths)
+        var config = try ServerConfigLoader.load(paths: configPaths)
+        // As in Vault, these variables win over the file: a StatefulSet gives each pod its own
+        // address through its environment while all pods share one configuration.
+        let environment = ProcessInfo.processInfo.environment
+        if let address = environment["VAULT_API_ADDR"], !address.isEmpty { config.apiAddr = address }
+        if let address = environment["VAULT_CLUSTER_ADDR"], !address.isEmpty { config.clusterAddr = address }
         let level = logLevel ?? config.logLevel
         let logger = {
             var logger = Logger(label: "tresor")
@@ -23,7 +28,6 @@ enum ProductionServer {
         // While the configuration is read and storage opened, another core prepares the first
         // connection's pipeline.
         EventLoops.other().execute { _ = ListenerWarmUp.run(logger: logger) }
-        let environment = ProcessInfo.processInfo.environment
 
         guard let storage = config.storage else {
             throw ConfigError(file: configPaths.joined(separator: ", "), line: nil, message: "no storage stanza: add storage \"sqlite\" { path = \"...\" }")
@@ -40,7 +44,7 @@ enum ProductionServer {
         let removePIDFile = try config.pidFile.isEmpty ? nil : ServerProcess.writePIDFile(config.pidFile)
         defer { removePIDFile?() }
         let autoSeal = try SealFactory.make(config.seal, environment: environment)
-        let (physical, storageType, haLock) = try await StorageFactory.make(storage, logger: logger)
+        let (physical, storageType, haLock) = try await StorageFactory.make(storage, environment: environment, logger: logger)
         // Standbys forward to the active node's cluster listener, and redirect to its API address.
         let apiAddress = config.apiAddr.isEmpty ? prepared[0].url : config.apiAddr
         let cluster = haLock == nil ? nil : try ClusterAddresses(config: config, firstListener: config.listeners[0], apiAddress: apiAddress)
@@ -207,7 +211,7 @@ struct ClusterAddresses {
 
 /// Turns a `storage` stanza into a physical backend.
 enum StorageFactory {
-    static func make(_ stanza: ServerConfig.Stanza, logger: Logger) async throws -> (PhysicalBackend, String, HALock?) {
+    static func make(_ stanza: ServerConfig.Stanza, environment: [String: String], logger: Logger) async throws -> (PhysicalBackend, String, HALock?) {
         switch stanza.type {
         case "inmem":
             return (InMemoryBackend(), "inmem", nil)
@@ -226,8 +230,11 @@ enum StorageFactory {
                 throw ConfigError(file: stanza.file, line: nil, message: "storage \"\(stanza.type)\": \(error.description)")
             }
         case "postgresql":
-            guard let url = stanza.options["connection_url"], !url.isEmpty else {
-                throw ConfigError(file: stanza.file, line: nil, message: "storage \"postgresql\": connection_url is required")
+            // VAULT_PG_CONNECTION_URL wins over the file, as in Vault: the URL and its password
+            // can come from a Kubernetes Secret instead of the configuration.
+            let fromEnvironment = environment["VAULT_PG_CONNECTION_URL"].flatMap { $0.isEmpty ? nil : $0 }
+            guard let url = fromEnvironment ?? stanza.options["connection_url"], !url.isEmpty else {
+                throw ConfigError(file: stanza.file, line: nil, message: "storage \"postgresql\": connection_url (or VAULT_PG_CONNECTION_URL) is required")
             }
             let haEnabled = ["true", "1", "t"].contains((stanza.options["ha_enabled"] ?? "false").lowercased())
             do {

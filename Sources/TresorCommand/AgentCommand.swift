@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TresorAgent
+import TresorInjector
 
 /// `tresor agent -config=FILE [-config=FILE...]`: Vault Agent's command.
 struct AgentCommand: AsyncParsableCommand {
@@ -11,6 +12,9 @@ struct AgentCommand: AsyncParsableCommand {
     @Option(name: .customLong("config"), help: "A configuration file; repeat to merge several.")
     var config: [String] = []
 
+    @Option(name: .customLong("config-env"), help: "An environment variable holding a base64 configuration (the injector's VAULT_CONFIG).")
+    var configEnv: [String] = []
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, warn or error.")
     var logLevel: String?
 
@@ -18,7 +22,7 @@ struct AgentCommand: AsyncParsableCommand {
     var exitAfterAuth = false
 
     func run() async throws {
-        let status = await Agent.run(configPaths: config, logLevel: logLevel, exitAfterAuth: exitAfterAuth)
+        let status = await Agent.run(configPaths: config, configEnvironment: configEnv, logLevel: logLevel, exitAfterAuth: exitAfterAuth)
         if status != 0 { throw ExitCode(status) }
     }
 }
@@ -78,6 +82,29 @@ struct RunCommand: AsyncParsableCommand {
         }
         let arguments = command.first == "--" ? Array(command.dropFirst()) : command
         let status = await Run.run(Run.Options(references: references, command: arguments, method: auth))
+        if status != 0 { throw ExitCode(status) }
+    }
+}
+
+/// `tresor injector [-flag=value...]`: the Kubernetes mutating webhook (vault-k8s's flags and
+/// `AGENT_INJECT_*` variables).
+struct InjectorCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "injector", abstract: "Run the Kubernetes sidecar injector (a mutating admission webhook).",
+        discussion: """
+            Usage: tresor injector -vault-address=http://tresor.tresor.svc:8200 -tls-auto=tresor-agent-injector-cfg \
+            -tls-auto-hosts=tresor-agent-injector-svc,tresor-agent-injector-svc.tresor.svc
+
+            Flags: -listen (:8080), -tls-auto, -tls-auto-hosts, -tls-cert-file, -tls-key-file, -vault-address, \
+            -agent-image, -vault-auth-type, -vault-auth-path, -log-level, -log-format, -run-as-user, -run-as-group, \
+            -run-as-same-user, -set-security-context, -cpu-request, -cpu-limit, -memory-request, -memory-limit, \
+            -default-template; each also from its AGENT_INJECT_* environment variable.
+            """)
+
+    @Argument(parsing: .allUnrecognized) var flags: [String] = []
+
+    func run() async throws {
+        let status = await Injector.run(arguments: flags)
         if status != 0 { throw ExitCode(status) }
     }
 }

@@ -1,0 +1,3 @@
+import TresorCommand
+
+await Tresor.start()
