@@ -86,6 +86,7 @@ public enum RequestMapper {
         }
         var request = LogicalRequest(operation: operation, path: path, data: data, clientToken: token(incoming.headers),
                                      remoteAddress: incoming.remoteAddress, isWrite: isWrite, headers: incoming.headers)
+        request.wrapTTL = try Core.wrapTTL(header: incoming.headers["x-vault-wrap-ttl"])
         if isWrite || operation == .patch || operation == .delete {
             let body = incoming.body, limits = incoming.jsonLimits
             if rawMediaTypes.contains(mediaType(incoming.headers)) {

@@ -60,7 +60,7 @@ public enum ResponseRenderer {
         field("renewable", .bool(response.lease?.renewable ?? false))
         field("lease_duration", .int(response.lease?.duration ?? 0))
         field("data", response.data.map { .object($0) } ?? .null)
-        field("wrap_info", .null)
+        field("wrap_info", response.wrapInfo?.json ?? .null)
         field("warnings", response.warnings.isEmpty ? .null : JSONValue(response.warnings))
         field("auth", response.auth?.json ?? .null)
         out.append(UInt8(ascii: "}"))

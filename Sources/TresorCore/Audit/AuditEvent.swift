@@ -133,6 +133,14 @@ struct AuditFormat: Sendable {
         if let lease = logical.lease, !lease.leaseID.isEmpty {
             response["secret"] = ["lease_id": .string(lease.leaseID)]
         }
+        if let wrap = logical.wrapInfo {
+            var info: [String: JSONValue] = [
+                "token": .string(hasher.maybeHash(wrap.token)), "accessor": .string(accessor(wrap.accessor)), "ttl": .int(wrap.ttl),
+                "creation_time": .string(SystemBackend.iso.format(wrap.creationTime)), "creation_path": .string(wrap.creationPath),
+            ]
+            if let wrapped = wrap.wrappedAccessor { info["wrapped_accessor"] = .string(accessor(wrapped)) }
+            response["wrap_info"] = .object(info)
+        }
         if !logical.warnings.isEmpty { response["warnings"] = JSONValue(logical.warnings) }
         return response
     }

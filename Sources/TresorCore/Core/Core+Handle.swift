@@ -98,7 +98,10 @@ extension Core {
         var token: TokenEntry?
         if !unauthenticated {
             guard let entry = try await tokens.lookup(token: request.clientToken, storage: direct) else {
-                throw await refuse(TresorError.invalidToken, request.operation, matched?.0.mount, nil)
+                // A used or expired wrapping token presented to unwrap it: Vault names the problem.
+                let wrappingPaths: Set<String> = ["sys/wrapping/unwrap", "sys/wrapping/rewrap"]
+                let error = wrappingPaths.contains(request.path) ? Self.invalidWrappingToken : TresorError.invalidToken
+                throw await refuse(error, request.operation, matched?.0.mount, nil)
             }
             if let cidrs = entry.boundCIDRs, !cidrs.isEmpty,
                !CIDR.contains(any: cidrs, address: request.remoteAddress ?? "") {
@@ -162,6 +165,10 @@ extension Core {
                 if let grant = result.response?.secret {
                     result.response?.lease = try await registerLease(grant, request: request, mount: route.mount, token: token, transaction: transaction)
                     result.response?.secret = nil
+                }
+                // Wrapped inside the same transaction: no wrapping token outlives a failed request.
+                if request.wrapTTL > 0, let response = result.response, response.raw == nil, response.wrapInfo == nil {
+                    result.response = try await wrap(response, path: request.path, ttl: request.wrapTTL, storage: transaction)
                 }
             } catch {
                 if auditing {

@@ -89,6 +89,7 @@ import Synchronization
         tokens.addRevocationHook { [weak self] entry, storage in
             try await self?.revokeLeases(ownedBy: entry, storage: storage)
             try await self?.tellBackendsTokenRevoked(entry, storage: storage)
+            try await self?.forgetWrapped(entry, storage: storage)
         }
     }
 

@@ -19,6 +19,8 @@ public struct LogicalRequest: Sendable {
     public var pendingBody: (@Sendable () throws(TresorError) -> [String: JSONValue])?
     /// A body that is not JSON, for the few endpoints that take one (an OCSP request in DER).
     public var rawBody: [UInt8]?
+    /// X-Vault-Wrap-TTL in seconds: when above zero, the response is wrapped.
+    public var wrapTTL: Int64 = 0
 
     public init(id: String = RandomUUID.string(), operation: LogicalOperation, path: String,
                 data: [String: JSONValue] = [:], clientToken: String = "", remoteAddress: String? = nil,

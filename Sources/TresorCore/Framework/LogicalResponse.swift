@@ -14,6 +14,8 @@ public struct LogicalResponse: Sendable {
     public var dataAtTopLevel: Bool
     /// A status other than 200 for a full envelope (KV v2 answers 404 with metadata for a deleted version).
     public var statusCode: Int?
+    /// Set when the response was wrapped: all the caller gets is the wrapping token.
+    public var wrapInfo: WrapInfo?
 
     public init(data: [String: JSONValue]? = nil, warnings: [String] = [], auth: AuthResponse? = nil,
                 lease: LeaseResponse? = nil, dataAtTopLevel: Bool = false, login: LoginGrant? = nil) {

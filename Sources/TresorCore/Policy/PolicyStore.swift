@@ -7,6 +7,17 @@ import Synchronization
 @_spi(Server) public final class PolicyStore: Sendable {
     static let prefix = "sys/policy/"
     public static let rootPolicy = Policy(name: "root", rules: [], text: "")
+    /// What a response-wrapping token may do: unwrap what it keeps. Built in, never stored.
+    static let responseWrappingText = """
+        path "cubbyhole/response" {
+            capabilities = ["create", "read"]
+        }
+
+        path "sys/wrapping/unwrap" {
+            capabilities = ["update"]
+        }
+        """
+    static let responseWrappingPolicy = try! PolicyParser.parse(name: "response-wrapping", text: responseWrappingText)
 
     private let parsed = Mutex<[String: Policy]>([:])
     private let compiled = Mutex<[[String]: ACL]>([:])
@@ -30,6 +41,7 @@ import Synchronization
     public func get(_ rawName: String, storage: Storage) async throws -> Policy? {
         let name = PolicyParser.normalize(rawName)
         if name == "root" { return Self.rootPolicy }
+        if name == "response-wrapping" { return Self.responseWrappingPolicy }
         if let cached = parsed.withLock({ $0[name] }) { return cached }
         let started = generation.load(ordering: .acquiring)
         guard let stored = try await storage.getJSON(Self.prefix + name, as: StoredPolicy.self) else { return nil }
@@ -46,6 +58,7 @@ import Synchronization
         let name = PolicyParser.normalize(rawName)
         guard !name.isEmpty else { throw TresorError.badRequest("policy name must be provided") }
         guard name != "root" else { throw TresorError.badRequest("cannot update \"root\" policy") }
+        guard name != "response-wrapping" else { throw TresorError.badRequest("cannot update \"response-wrapping\" policy") }
         var policy = try PolicyParser.parse(name: name, text: text)
         await storage.lock(Self.prefix + name)
         let previous = try await storage.getJSON(Self.prefix + name, as: StoredPolicy.self)
@@ -60,6 +73,7 @@ import Synchronization
         switch name {
         case "root": throw TresorError.badRequest("cannot delete \"root\" policy")
         case "default": throw TresorError.badRequest("cannot delete \"default\" policy")
+        case "response-wrapping": throw TresorError.badRequest("cannot delete \"response-wrapping\" policy")
         default: try await storage.delete(Self.prefix + name)
         }
     }

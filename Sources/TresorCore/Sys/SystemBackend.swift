@@ -6,7 +6,7 @@ struct SystemBackend: LogicalBackend {
     let core: Core
     public let paths: [PathSpec]
     public let specialPaths = SpecialPaths(
-        unauthenticated: ["health", "seal-status", "leader", "init", "unseal", "internal/ui/mounts", "internal/ui/mounts/*"],
+        unauthenticated: ["health", "seal-status", "leader", "init", "unseal", "internal/ui/mounts", "internal/ui/mounts/*", "wrapping/lookup"],
         root: ["auth/*", "remount", "audit", "audit/*", "raw", "raw/*", "rotate", "rotate/*", "seal", "step-down",
                "revoke-prefix/*", "revoke-force/*", "leases/revoke-prefix/*", "leases/revoke-force/*", "leases/lookup/*"],
         allowedWhenSealed: ["health", "seal-status", "leader", "init", "unseal"])
@@ -15,6 +15,7 @@ struct SystemBackend: LogicalBackend {
         self.core = core
         paths = Self.statusPaths(core) + Self.mountPaths(core) + Self.authPaths(core) + Self.policyPaths(core)
             + Self.capabilityPaths(core) + Self.internalPaths(core) + Self.auditPaths(core) + Self.leasePaths(core)
+            + Self.wrappingPaths(core)
     }
 }
 

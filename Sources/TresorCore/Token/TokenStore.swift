@@ -22,6 +22,8 @@ import Synchronization
     /// method's policies and renewal data.
     public var login: LoginGrant?
     public var authMountAccessor: String?
+    /// A response-wrapping token: parentless, its one policy `response-wrapping`.
+    public var responseWrapping = false
 
     public init() {}
 }
@@ -128,7 +130,8 @@ import Synchronization
     /// which exists only in this answer.
     public func create(_ params: TokenParams, parent: TokenEntry?, storage: Storage, now: Date = Date()) async throws -> (String, TokenEntry) {
         // Only the very first root token has no parent, and it names its policies itself.
-        guard parent != nil || params.policies == ["root"] || params.login != nil else {
+        let wrapping = params.responseWrapping && params.policies == [Core.wrappingPolicyName] && params.noDefaultPolicy
+        guard parent != nil || params.policies == ["root"] || params.login != nil || wrapping else {
             throw TresorError.internalError("a token without a parent must be created as a root token")
         }
         // A login token has no parent but is no root's child: its privileges are the method's.
