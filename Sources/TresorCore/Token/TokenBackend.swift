@@ -40,6 +40,14 @@ struct TokenBackend: LogicalBackend {
                     throw TresorError.badRequest("TTLs cannot be negative")
                 }
                 let parent = ctx.token
+                let fromBody = try fields.string("role_name")
+                let roleName = ctx.captures["role_name"] ?? fromBody
+                if !roleName.isEmpty {
+                    guard let role = try await ctx.transaction.getJSON(TokenRole.prefix + roleName, as: TokenRole.self) else {
+                        throw TresorError.badRequest("unknown role \(roleName)")
+                    }
+                    try role.apply(to: &params, parent: parent)
+                }
                 if orphanPath {
                     params.orphan = true
                     params.path = "auth/token/create-orphan"
@@ -102,6 +110,7 @@ struct TokenBackend: LogicalBackend {
         paths = [
             PathSpec("create", fields: Self.createFields, handlers: [.update: create(false)]),
             PathSpec("create-orphan", fields: Self.createFields, handlers: [.update: create(true)]),
+            PathSpec("create/{role_name}", fields: Self.createFields, handlers: [.update: create(false)]),
             PathSpec("lookup-self", handlers: [
                 .read: { ctx, _ in
                     guard let entry = ctx.token else { throw TresorError.permissionDenied }
@@ -174,7 +183,27 @@ struct TokenBackend: LogicalBackend {
             PathSpec("accessors/", handlers: [
                 .list: { ctx, _ in LogicalResponse.list(try await store.listAccessors(storage: ctx.transaction)) },
             ]),
-            PathSpec("roles/", handlers: [.list: { _, _ in nil }]),
+            PathSpec("roles/", handlers: [
+                .list: { ctx, _ in LogicalResponse.list(try await ctx.transaction.list(TokenRole.prefix).filter { !$0.hasSuffix("/") }) },
+            ]),
+            PathSpec("roles/{role_name}", fields: TokenRole.fields, handlers: [
+                .read: { ctx, _ in
+                    guard let role = try await ctx.transaction.getJSON(TokenRole.prefix + ctx.capture("role_name"), as: TokenRole.self) else { return nil }
+                    return LogicalResponse(data: role.json)
+                },
+                .update: { ctx, fields in
+                    let name = ctx.capture("role_name")
+                    await ctx.transaction.lock(TokenRole.prefix + name)
+                    var role = try await ctx.transaction.getJSON(TokenRole.prefix + name, as: TokenRole.self) ?? TokenRole(name: name)
+                    try role.update(fields)
+                    try await ctx.transaction.putJSON(TokenRole.prefix + name, role)
+                    return nil
+                },
+                .delete: { ctx, _ in
+                    try await ctx.transaction.delete(TokenRole.prefix + ctx.capture("role_name"))
+                    return nil
+                },
+            ]),
         ]
     }
 
@@ -206,6 +235,7 @@ struct TokenBackend: LogicalBackend {
             "type": .string(entry.type),
         ]
         if entry.period > 0 { data["period"] = .int(entry.period) }
+        if let role = entry.role { data["role"] = .string(role) }
         if let renewed = entry.lastRenewalTime {
             data["last_renewal_time"] = .int(Int64(renewed.timeIntervalSince1970))
             data["last_renewal"] = .string(SystemBackend.iso.format(renewed))

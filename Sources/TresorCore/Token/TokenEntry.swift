@@ -29,6 +29,8 @@ public struct TokenEntry: JSONDocument {
     public var authMountAccessor: String?
     public var loginData: [String: String]?
     public var boundCIDRs: [String]?
+    /// The token role it was created through.
+    public var role: String?
 
     public var isOrphan: Bool { parent == nil }
     public var isRoot: Bool { policies.contains("root") }
@@ -71,6 +73,7 @@ extension TokenEntry {
         authMountAccessor = try stored.optional("authMountAccessor") { try $0.string($1) }
         loginData = try stored.optional("loginData") { try $0.stringMap($1) }
         boundCIDRs = try stored.optional("boundCIDRs") { try $0.strings($1) }
+        role = try stored.optional("role") { try $0.string($1) }
     }
 
     public var storedJSON: JSONValue {
@@ -97,6 +100,7 @@ extension TokenEntry {
         if let authMountAccessor { object["authMountAccessor"] = .string(authMountAccessor) }
         if let loginData { object["loginData"] = JSONValue(loginData) }
         if let boundCIDRs { object["boundCIDRs"] = JSONValue(boundCIDRs) }
+        if let role { object["role"] = .string(role) }
         return .object(object)
     }
 }

@@ -24,6 +24,14 @@ import Synchronization
     public var authMountAccessor: String?
     /// A response-wrapping token: parentless, its one policy `response-wrapping`.
     public var responseWrapping = false
+    /// Set by a token role: its allowed policies bound the token instead of the parent's.
+    var roleAuthorisesPolicies = false
+    /// Set by a token role with a period: the operator who wrote the role allowed it.
+    var roleGrantsPeriod = false
+    /// From a token role's `token_bound_cidrs`.
+    var boundCIDRs: [String] = []
+    /// The token role the token is created through.
+    var role: String?
 
     public init() {}
 }
@@ -147,11 +155,11 @@ import Synchronization
             throw TresorError.badRequest("root or sudo privileges required to specify token id")
         }
         // Periodic login tokens come from the method's role (`token_period`), which an operator set.
-        if params.period > 0 && !parentIsRoot && !isLogin {
+        if params.period > 0 && !parentIsRoot && !isLogin && !params.roleGrantsPeriod {
             throw TresorError.badRequest("root or sudo privileges required to create periodic token")
         }
         var policies = (params.policies ?? parent?.policies ?? []).map(PolicyParser.normalize).filter { !$0.isEmpty }
-        if params.policies != nil && !parentIsRoot, let parent {
+        if params.policies != nil && !parentIsRoot && !params.roleAuthorisesPolicies, let parent {
             let allowed = Set(parent.policies)
             let extra = policies.filter { !allowed.contains($0) }
             if !extra.isEmpty {
@@ -165,7 +173,7 @@ import Synchronization
             throw TresorError.badRequest("expiring root tokens cannot create non-expiring root tokens")
         }
         // A child gets `default` when its parent has it (root tokens count as having everything).
-        let parentHasDefault = isLogin || parentIsRoot || parent?.policies.contains("default") == true
+        let parentHasDefault = isLogin || parentIsRoot || params.roleAuthorisesPolicies || parent?.policies.contains("default") == true
         if !params.noDefaultPolicy && !policies.contains("root") && parentHasDefault { policies.append("default") }
         if params.noDefaultPolicy { policies.removeAll { $0 == "default" } }
         policies = Array(Set(policies)).sorted()
@@ -184,7 +192,7 @@ import Synchronization
         let accessor = TokenCrypto.newAccessor()
         let display = params.exactDisplayName ? params.displayName
             : params.displayName.isEmpty ? "token" : "token-" + params.displayName
-        let entry = TokenEntry(
+        var entry = TokenEntry(
             id: tokenHash, accessor: accessor,
             parent: params.orphan ? nil : parent?.id,
             policies: policies, meta: params.meta, displayName: display, path: params.path,
@@ -194,7 +202,8 @@ import Synchronization
             issueTime: now, lastRenewalTime: nil,
             cubbyholeID: TokenCrypto.randomString(24), type: "service",
             authMountAccessor: params.authMountAccessor, loginData: params.login?.internalData,
-            boundCIDRs: params.login?.boundCIDRs.isEmpty == false ? params.login?.boundCIDRs : nil)
+            boundCIDRs: params.login?.boundCIDRs.isEmpty == false ? params.login?.boundCIDRs : params.boundCIDRs.isEmpty ? nil : params.boundCIDRs)
+        entry.role = params.role
         try await storage.putJSON(Self.idPrefix + tokenHash, entry)
         try await storage.putJSON(Self.accessorPrefix + hash(accessor), AccessorIndex(accessor: accessor, tokenHash: tokenHash))
         if let parentID = entry.parent {
