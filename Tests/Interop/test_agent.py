@@ -362,3 +362,25 @@ listener "unix" {{
         assert json.loads(over_socket.stdout)["data"]["data"]["api_key"] == "KEY123"
     finally:
         stop(proc)
+
+
+def test_a_sink_with_wrap_ttl_gets_a_wrapped_token_as_bao_agent_writes_it(seeded, tmp_path):
+    """Both agents write the sink as the wrap_info JSON; unwrapping it once gives the token."""
+    for binary in (TRESOR_BIN, BAO_BIN):
+        directory = tmp_path / Path(binary).name
+        directory.mkdir()
+        role_id, secret_id = approle(seeded, "agent-wrapped", directory=directory)
+        sink = directory / "wrapped-token"
+        config = directory / "agent.hcl"
+        stanza = approle_stanza(role_id, secret_id, directory / "token")
+        # A second sink in the same auto_auth block, wrapped.
+        stanza = stanza.rstrip().removesuffix("}") + f'  sink "file" {{\n    wrap_ttl = "5m"\n    config = {{ path = "{sink}" }}\n  }}\n}}\n'
+        config.write_text(f'vault {{ address = "{seeded.addr}" }}\nexit_after_auth = true\n' + stanza)
+        code, output, _ = run_once(binary, config, seeded)
+        assert code == 0, output
+        info = json.loads(sink.read_text())
+        assert list(info) == ["token", "accessor", "ttl", "creation_time", "creation_path", "wrapped_accessor"], info
+        assert info["ttl"] == 300 and info["creation_path"] == "sys/wrapping/wrap"
+        unwrapped = seeded.http("POST", "sys/wrapping/unwrap", json={"token": info["token"]}).json()["data"]["token"]
+        assert unwrapped == (directory / "token").read_text()
+        assert seeded.http("POST", "sys/wrapping/unwrap", json={"token": info["token"]}).status_code == 400

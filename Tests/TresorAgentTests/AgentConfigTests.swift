@@ -86,7 +86,8 @@ import Testing
         ("env_template \"X\" {\n  contents = \"x\"\n}", "", "env_template requires an exec stanza"),
         ("vault {\n  address = \"x\"\n\ntemplate {\n", "line", ""),
         ("auto_auth {\n  sink \"file\" {\n    config = { path = \"/t\", mode = 99999 }\n  }\n}", "line 3", "file mode"),
-        ("auto_auth {\n  sink \"file\" {\n    wrap_ttl = \"5m\"\n    config = { path = \"/t\" }\n  }\n}", "line 3", "wrap_ttl"),
+        ("auto_auth {\n  sink \"file\" {\n    wrap_ttl = \"soon\"\n    config = { path = \"/t\" }\n  }\n}", "line 3", "invalid duration"),
+        ("auto_auth {\n  method \"approle\" {\n    wrap_ttl = \"5m\"\n  }\n}", "line 3", "wrap_ttl"),
         ("vault {\n  namespace = \"team-a\"\n}", "line 2", "namespaces"),
         ("template_config {\n  lease_renewal_threshold = 0.5\n}", "line 2", "lease_renewal_threshold"),
     ])

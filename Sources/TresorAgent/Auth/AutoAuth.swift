@@ -45,7 +45,13 @@ public actor AutoAuth {
                 let token = try await login()
                 current = token
                 log.info("auth.handler", "authentication successful, sending token to sinks")
-                for sink in sinks { try TokenSink.write(token.token, to: sink) }
+                for sink in sinks {
+                    if let ttl = sink.wrapTTL {
+                        try TokenSink.write(try await wrapped(token.token, ttl: ttl), to: sink)
+                    } else {
+                        try TokenSink.write(token.token, to: sink)
+                    }
+                }
                 if !sinks.isEmpty { log.info("sink.file", "token written: path=\(sinks.map(\.path).joined(separator: ","))") }
                 for listener in listeners { await listener(token) }
                 return token
@@ -165,6 +171,27 @@ public actor AutoAuth {
         }
         return AuthToken(token: token, accessor: auth["accessor"]?.stringValue ?? "", ttl: Self.int(auth["lease_duration"]),
                          renewable: auth["renewable"]?.boolValue ?? false)
+    }
+}
+
+extension AutoAuth {
+    /// The token response-wrapped for a sink with `wrap_ttl`: the server's `wrap_info` as JSON,
+    /// with Vault Agent's field order (the Go struct's).
+    func wrapped(_ token: String, ttl: Duration) async throws -> String {
+        let response = try await client.request("POST", "sys/wrapping/wrap", token: token, body: ["token": .string(token)],
+                                                headers: ["X-Vault-Wrap-TTL": String(ttl.components.seconds)])
+        guard response.isSuccess, let info = response.json?.objectValue?["wrap_info"]?.objectValue else {
+            throw AgentFailure("error wrapping the token for the sink: \(response.errors.joined(separator: "; "))")
+        }
+        var out: [UInt8] = [UInt8(ascii: "{")]
+        for (index, key) in ["token", "accessor", "ttl", "creation_time", "creation_path", "wrapped_accessor"].enumerated() {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            JSONWriter.writeString(key, into: &out)
+            out.append(UInt8(ascii: ":"))
+            JSONWriter.write(info[key] ?? (key == "ttl" ? .int(0) : .string("")), into: &out)
+        }
+        out.append(UInt8(ascii: "}"))
+        return String(decoding: out, as: UTF8.self)
     }
 }
 

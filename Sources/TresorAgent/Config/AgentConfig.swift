@@ -35,6 +35,9 @@ public struct AgentConfig: Sendable {
         public var path: String
         /// Permission bits; Vault Agent writes sinks 0640 unless told.
         public var mode: UInt16 = 0o640
+        /// When set, the sink gets a response-wrapped token: the `wrap_info` JSON, as Vault
+        /// Agent writes it, for another process to unwrap once.
+        public var wrapTTL: Duration?
     }
 
     public struct Template: Sendable {

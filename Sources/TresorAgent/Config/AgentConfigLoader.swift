@@ -273,7 +273,7 @@ public enum AgentConfigLoader {
                         case "type": type = try r.string(item, option)
                         case "mount_path": method.mountPath = try r.string(item, option)
                         case "wrap_ttl":
-                            throw r.fail(option, "auto_auth.method: wrap_ttl is not supported yet (the login would be response-wrapped, which Tresor's server cannot do yet)")
+                            throw r.fail(option, "auto_auth.method: wrap_ttl is not supported: the agent would hold only a wrapped login; use wrap_ttl on a sink")
                         case "min_backoff": method.minBackoff = try r.duration(item, option)
                         case "max_backoff": method.maxBackoff = try r.duration(item, option)
                         case "exit_on_err": method.exitOnError = try r.bool(item, option)
@@ -303,7 +303,9 @@ public enum AgentConfigLoader {
                         switch option {
                         case "type": type = try r.string(item, option)
                         case "wrap_ttl":
-                            throw r.fail(option, "sink: wrap_ttl is not supported yet (the token would be response-wrapped, which Tresor's server cannot do yet)")
+                            let ttl = try r.duration(item, option)
+                            guard ttl > .zero else { throw r.fail(option, "sink: wrap_ttl must be positive") }
+                            sink.wrapTTL = ttl
                         case "config":
                             for (name, setting) in try r.object(item, option).entries {
                                 switch name {
