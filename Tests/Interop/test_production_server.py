@@ -12,7 +12,7 @@ import hvac
 import pytest
 import requests
 
-from conftest import TRESOR_BIN
+from conftest import BAO_BIN, TRESOR_BIN
 from production import ProductionServer, make_tls
 
 
@@ -94,6 +94,18 @@ def test_wrong_unseal_keys_are_refused(workdir):
         assert server.get("sys/seal-status").json()["sealed"] is True
         r = server.request("PUT", "sys/unseal", json={"key": "not base64 !!"})
         assert r.status_code == 400
+        # Without a key, both CLIs ask at a terminal and refuse a pipe; Tresor's reads "-" from
+        # standard input (for `kubectl exec -i` into an image without a shell).
+        env = {"PATH": os.environ.get("PATH", ""), "HOME": str(server.dir), "VAULT_ADDR": server.addr}
+        for binary in (TRESOR_BIN, BAO_BIN):
+            refused = subprocess.run([binary, "operator", "unseal"], input=init["unseal_keys_b64"][1] + "\n", capture_output=True,
+                                     text=True, env=env, timeout=60)
+            assert refused.returncode != 0 and "not a terminal" in refused.stdout + refused.stderr
+        piped = subprocess.run([TRESOR_BIN, "operator", "unseal", "-"], input=init["unseal_keys_b64"][1] + "\n", capture_output=True,
+                               text=True, env=env, timeout=60)
+        assert piped.returncode == 0, piped.stderr
+        assert server.get("sys/seal-status").json()["progress"] == 1
+        server.bao("operator", "unseal", "-reset")
         server.unseal(init["unseal_keys_b64"][1:3])
     finally:
         server.stop()

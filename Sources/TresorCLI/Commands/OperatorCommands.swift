@@ -42,14 +42,23 @@ struct OperatorInit: APICommand {
 
 struct OperatorUnseal: APICommand {
     static let configuration = CommandConfiguration(commandName: "unseal", abstract: "Submit one unseal key share.",
-        discussion: "Example:\n  tresor operator unseal <key>\n  tresor operator unseal -reset")
+        discussion: "Without a key, asks for it at the terminal without echo; \"-\" reads it from standard input.\n\nExample:\n  tresor operator unseal <key>\n  tresor operator unseal -reset")
     @OptionGroup var global: GlobalOptions
     @Flag(name: .customLong("reset")) var reset = false
     @Argument var arguments: [String] = []
 
     func execute(_ ctx: CLIContext) async throws {
-        let body: JSONValue = reset ? ["reset": true] : ["key": .string(arguments.first ?? "")]
-        if !reset && arguments.isEmpty { throw CLIFailure.usage("Not enough arguments (expected 1, got 0)") }
+        var key = arguments.first ?? ""
+        if !reset && arguments.isEmpty && isatty(STDIN_FILENO) != 1 {
+            // As bao: a key is typed at a terminal, or given as an argument ("-" for stdin).
+            throw CLIFailure.usage("An error occurred attempting to ask for an unseal key: standard input is not a terminal. "
+                + "Give the key as the first argument, or \"-\" to read it from standard input.")
+        }
+        if !reset && (arguments.isEmpty || key == "-") {
+            key = try HiddenInput.read(prompt: arguments.isEmpty ? "Unseal Key (will be hidden): " : nil)
+            if key.isEmpty { throw CLIFailure.usage("Not enough arguments (expected 1, got 0)") }
+        }
+        let body: JSONValue = reset ? ["reset": true] : ["key": .string(key)]
         _ = try await ctx.call("PUT", "sys/unseal", body: body, prefix: "Error unsealing: ")
         try await StatusCommand().executeIgnoringSealed(ctx)
     }
