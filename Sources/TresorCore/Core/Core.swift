@@ -34,6 +34,8 @@ import Synchronization
 
     let routeTable = Mutex(RouteTable([]))
     let unsealProgress = Mutex<[[UInt8]]>([])
+    /// The root-token generation in progress, if any (kept in memory, as Vault does).
+    let rootGeneration = Mutex<RootGeneration?>(nil)
     /// Set while `initialize` runs, so two initialisations cannot race.
     let initializing = Mutex(false)
     /// Set by `sys/seal`: an auto seal must not undo an operator's decision.
