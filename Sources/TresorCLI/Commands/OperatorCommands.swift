@@ -4,7 +4,7 @@ import TresorJSON
 
 struct OperatorCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "operator", abstract: "Initialise, unseal, seal and rotate.",
-        subcommands: [OperatorInit.self, OperatorUnseal.self, OperatorSeal.self, OperatorStepDown.self, OperatorMembers.self, OperatorKeyStatus.self, OperatorRotate.self, OperatorGenerateRoot.self])
+        subcommands: [OperatorInit.self, OperatorUnseal.self, OperatorSeal.self, OperatorStepDown.self, OperatorMembers.self, OperatorKeyStatus.self, OperatorRotate.self, OperatorGenerateRoot.self, OperatorRekey.self])
 }
 
 struct OperatorInit: APICommand {

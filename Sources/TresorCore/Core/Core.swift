@@ -36,11 +36,13 @@ import Synchronization
     let unsealProgress = Mutex<[[UInt8]]>([])
     /// The root-token generation in progress, if any (kept in memory, as Vault does).
     let rootGeneration = Mutex<RootGeneration?>(nil)
+    /// The rekey in progress, if any (in memory, as Vault keeps it).
+    let rekeyState = Mutex<Rekey?>(nil)
     /// Set while `initialize` runs, so two initialisations cannot race.
     let initializing = Mutex(false)
     /// Set by `sys/seal`: an auto seal must not undo an operator's decision.
     let operatorSealed = Mutex(false)
-    private let knownSealConfig = Mutex<SealConfig?>(nil)
+    let knownSealConfig = Mutex<SealConfig?>(nil)
 
     /// The cluster lock when the storage is shared (see HighAvailability.swift); nil on one node.
     let haLock: HALock?
@@ -102,7 +104,8 @@ import Synchronization
     // MARK: seal
 
     public func sealConfig() async throws -> SealConfig? {
-        // Once written it never changes (there is no rekey), and every health check asks.
+        // Every health check asks; it changes only with a rekey, which updates this copy (and a
+        // seal drops it, so a node unsealed again reads what another node's rekey wrote).
         if let known = knownSealConfig.withLock({ $0 }) { return known }
         guard let bytes = try await physical.get(Self.sealConfigPath) else { return nil }
         let config = try JSONValue.decodeStored(SealConfig.self, from: bytes)
@@ -141,6 +144,7 @@ import Synchronization
 
     public func seal() {
         barrier.seal()
+        knownSealConfig.withLock { $0 = nil }
         if let haLock {
             // A sealed node is nobody's active: it stops writing and frees the lock now rather
             // than at its expiry.

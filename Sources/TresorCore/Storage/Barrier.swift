@@ -64,6 +64,12 @@ import Synchronization
     }
 
     /// Opens the barrier: the root key decrypts the keyring.
+    /// The root key's bytes, for a rekey to wrap them anew; the caller zeroes them.
+    func currentRootKeyBytes() throws -> [UInt8] {
+        guard let key = rootKey.withLock({ $0 }) else { throw TresorError.sealed }
+        return key.withUnsafeBytes { Array($0) }
+    }
+
     public func unseal(rootKey: SymmetricKey) async throws {
         guard let blob = try await physical.get(Self.keyringPath) else {
             throw TresorError.badRequest("Vault is not initialized")

@@ -8,14 +8,14 @@ struct SystemBackend: LogicalBackend {
     public let specialPaths = SpecialPaths(
         unauthenticated: ["health", "seal-status", "leader", "init", "unseal", "internal/ui/mounts", "internal/ui/mounts/*", "wrapping/lookup"],
         root: ["auth/*", "remount", "audit", "audit/*", "raw", "raw/*", "rotate", "rotate/*", "seal", "step-down",
-               "revoke-prefix/*", "revoke-force/*", "leases/revoke-prefix/*", "leases/revoke-force/*", "leases/lookup/*"] + SystemBackend.generateRootSudoPaths,
+               "revoke-prefix/*", "revoke-force/*", "leases/revoke-prefix/*", "leases/revoke-force/*", "leases/lookup/*"] + SystemBackend.generateRootSudoPaths + SystemBackend.rekeySudoPaths,
         allowedWhenSealed: ["health", "seal-status", "leader", "init", "unseal"])
 
     init(core: Core) {
         self.core = core
         paths = Self.statusPaths(core) + Self.mountPaths(core) + Self.authPaths(core) + Self.policyPaths(core)
             + Self.capabilityPaths(core) + Self.internalPaths(core) + Self.auditPaths(core) + Self.leasePaths(core)
-            + Self.wrappingPaths(core) + Self.generateRootPaths(core)
+            + Self.wrappingPaths(core) + Self.generateRootPaths(core) + Self.rekeyPaths(core)
     }
 }
 
