@@ -65,7 +65,7 @@ def test_cancel_and_wrong_keys(server):
     assert responses[-1].status_code == 400, responses[-1].text
 
 
-def test_strangers_cannot_start_feed_or_cancel_an_attempt(server):
+def test_hcsec_2026_08_strangers_cannot_start_feed_or_cancel_root_generation(server):
     running, keys, root = server
     client = hvac.Client(url=running.addr, token=root)
     nonce = client.sys.start_root_token_generation(otp=OTP)["nonce"]

@@ -77,7 +77,7 @@ def test_rekey_with_verification_takes_effect_only_when_verified(server):
     assert running.get("sys/seal-status").json()["sealed"] is False
 
 
-def test_the_tresor_cli_rekeys_and_strangers_cannot(server):
+def test_hcsec_2026_08_the_tresor_cli_rekeys_and_strangers_cannot(server):
     running, keys, root = server
     env = {"PATH": "/usr/bin:/bin", "VAULT_ADDR": running.addr, "VAULT_TOKEN": root, "HOME": str(running.dir)}
 
