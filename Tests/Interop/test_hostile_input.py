@@ -85,7 +85,7 @@ def test_body_over_32_mib(tresor):
     "/v1/secret/data/%2e%2e/b",
     "/v1/sys/../secret/data/b",
 ])
-def test_path_tricks(tresor, path):
+def test_hcsec_2026_05_cve_2026_3605_path_tricks(tresor, path):
     """Sent raw, so no client library cleans the path first."""
     url = urlparse(tresor.addr)
     body = b'{"data": {"k": "v"}}'
