@@ -1,7 +1,7 @@
 """hvac 2.4.0's own integration tests, taken from its PyPI sdist at test time (never committed),
 run against a Tresor dev server for the engines whose modules pass in full: KV v1 and v2,
 transit, PKI, the lease tests (which issue PKI certificates with generate_lease), response
-wrapping, and tokens with token roles.
+wrapping, tokens with token roles, and identity (entities, groups, aliases, lookups).
 
 Upstream starts a Vault per test class (tests/utils/server_manager.py); a small conftest points
 its base class at the running server instead, and a `vault` on PATH answers the version check
@@ -27,8 +27,15 @@ MODULES = {
     "tests/integration_tests/api/system_backend/test_lease.py": "leases of PKI certificates (issue 17)",
     "tests/integration_tests/api/system_backend/test_wrapping.py": "response wrapping (issue 21)",
     "tests/integration_tests/api/auth_methods/test_token.py": "tokens and token roles (issue 21)",
+    "tests/integration_tests/api/secrets_engines/test_identity.py": "identity (issue 21)",
 }
-EXPECTED_PASSES = 198
+EXPECTED_PASSES = 276
+# The identity module's OIDC tests (named keys, roles, signed identity tokens, well-known
+# documents) wait for identity tokens (issue 21); everything else in it runs.
+DESELECTED = ("not (TestIdentity and (test_configure_tokens_backend or test_read_tokens_backend_configuration or test_create_named_key"
+              " or test_read_named_key or test_delete_named_key or test_list_named_keys or test_rotate_named_key or test_create_or_update_role"
+              " or test_read_role or test_delete_role or test_list_roles or test_generate_signed_id_token or test_introspect_signed_id_token"
+              " or test_read_well_known_configurations or test_read_active_public_keys))")
 
 SHIM = '''
 import os
@@ -88,7 +95,7 @@ KEY_MODULES = {
 EXPECTED_KEY_PASSES = 8
 
 
-def run_upstream(tmp_path, modules, address, extra_env=None):
+def run_upstream(tmp_path, modules, address, extra_env=None, select=None):
     """hvac's tests in `modules` against the server at `address`; pytest's last line and output."""
     for module in ("parameterized", "hcl"):
         pytest.importorskip(module, reason="scripts/test.sh installs parameterized and pyhcl for hvac's own tests")
@@ -104,7 +111,7 @@ def run_upstream(tmp_path, modules, address, extra_env=None):
     (bin_dir / "vault").chmod(0o755)
     env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "VAULT_ADDR": address, "HOME": str(tmp_path), **(extra_env or {})}
     result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-c", "/dev/null", "--rootdir", str(tree),
-                             *modules], cwd=tree, env=env, capture_output=True, text=True, timeout=900)
+                             *(["-k", select] if select else []), *modules], cwd=tree, env=env, capture_output=True, text=True, timeout=900)
     summary = result.stdout.strip().splitlines()[-1] if result.stdout.strip() else result.stderr
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
     return summary
@@ -115,7 +122,7 @@ def test_hvac_integration_modules_pass(tmp_path):
     home.mkdir()
     server = start_tresor(str(home))
     try:
-        summary = run_upstream(tmp_path, MODULES, server.addr)
+        summary = run_upstream(tmp_path, MODULES, server.addr, select=DESELECTED)
     finally:
         server.stop()
     passed = int(re.search(r"(\d+) passed", summary).group(1))

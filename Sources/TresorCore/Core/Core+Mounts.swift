@@ -45,7 +45,7 @@ extension Core {
                 throw TresorError.badRequest("cannot mount under \"\(entry.path)\": path is reserved")
             }
         }
-        if entry.type == "system" || entry.type == "token" || entry.type == "cubbyhole" {
+        if entry.type == "system" || entry.type == "token" || entry.type == "cubbyhole" || entry.type == "identity" {
             throw TresorError.badRequest("mount type of \"\(entry.type)\" is not mountable")
         }
         entry.options = try factory.normalizeOptions(options)

@@ -82,6 +82,9 @@ import Synchronization
         registry.register(BackendFactory(coreBackend: "system", kind: .secret, defaultDescription: "system endpoints used for control, policy and debugging") { _, core in
             SystemBackend(core: core)
         })
+        registry.register(BackendFactory(coreBackend: "identity", kind: .secret, defaultDescription: "identity store") { _, core in
+            IdentityBackend(core: core)
+        })
         registry.register(BackendFactory(coreBackend: "token", kind: .auth, defaultDescription: "token based credentials") { _, core in
             TokenBackend(core: core)
         })
@@ -208,6 +211,11 @@ import Synchronization
                 MountEntry(path: "cubbyhole/", type: "cubbyhole", description: "per-token private secret storage", kind: .secret, local: true),
                 MountEntry(path: "sys/", type: "system", description: "system endpoints used for control, policy and debugging", kind: .secret),
             ]
+            try await direct.putJSON(Self.mountsPath, secretMounts!)
+        }
+        // Every server has the identity store, those made before it existed too.
+        if !secretMounts!.contains(where: { $0.path == "identity/" }) {
+            secretMounts!.append(MountEntry(path: "identity/", type: "identity", description: "identity store", kind: .secret))
             try await direct.putJSON(Self.mountsPath, secretMounts!)
         }
         var authMounts = try await direct.getJSON(Self.authPath, as: [MountEntry].self)
