@@ -87,6 +87,7 @@ struct AppRoleBackend: LogicalBackend, LoginRenewer {
         var grant = role.token.grant(displayName: AuthNames.displayPrefix(ctx.mount), metadata: metadata,
                                      internalData: ["role_name": name])
         grant.boundCIDRs = tokenCIDRs
+        grant.aliasName = roleID
         return LogicalResponse(login: grant)
     }
 

@@ -177,8 +177,9 @@ struct KubernetesBackend: LogicalBackend, LoginRenewer {
             "role": roleName, "service_account_name": name, "service_account_namespace": namespace,
             "service_account_uid": uid, "service_account_secret_name": claims.secretName ?? "",
         ]
-        let grant = role.token.grant(displayName: "\(AuthNames.displayPrefix(ctx.mount))-\(namespace)-\(name)", metadata: metadata,
+        var grant = role.token.grant(displayName: "\(AuthNames.displayPrefix(ctx.mount))-\(namespace)-\(name)", metadata: metadata,
                                      internalData: ["role": roleName, "namespace": namespace, "name": name])
+        grant.aliasName = role.aliasNameSource == "serviceaccount_name" ? "\(namespace)/\(name)" : uid
         return LogicalResponse(login: grant)
     }
 

@@ -68,8 +68,9 @@ struct UserpassBackend: LogicalBackend, LoginRenewer {
                     if !user.token.boundCIDRs.isEmpty, !CIDR.contains(any: user.token.boundCIDRs, address: ctx.request.remoteAddress ?? "") {
                         throw TresorError.badRequest("login request originated from invalid CIDR")
                     }
-                    let grant = user.token.grant(displayName: AuthNames.displayPrefix(ctx.mount) + "-" + name,
+                    var grant = user.token.grant(displayName: AuthNames.displayPrefix(ctx.mount) + "-" + name,
                                                  metadata: ["username": name], internalData: ["username": name])
+                    grant.aliasName = name
                     return LogicalResponse(login: grant)
                 },
             ]),

@@ -118,7 +118,7 @@ extension Core {
 
         guard let (route, relative) = matched else {
             if let token, !token.isRoot {
-                let acl = try await policies.acl(for: token.policies, storage: direct)
+                let acl = try await acl(for: token)
                 if !acl.allows(request.isWrite ? .update : request.operation, path: request.path, data: request.data, needsSudo: false) {
                     throw await refuse(TresorError.permissionDenied, request.operation, nil, token)
                 }
@@ -134,7 +134,7 @@ extension Core {
                 operation = try await resolveWrite(request, route: route, relative: relative, token: token, transaction: transaction)
             }
             if let current = token, !unauthenticated {
-                let acl = try await policies.acl(for: current.policies, storage: direct)
+                let acl = try await acl(for: current)
                 let needsSudo = route.backend.specialPaths.root.matches(relative)
                 let parameters = Self.parametersForACL(request.data, spec: routed?.0)
                 guard acl.allows(operation, path: request.path, data: parameters, needsSudo: needsSudo) else {
@@ -287,10 +287,18 @@ extension Core {
         params.numUses = grant.numUses
         params.renewable = grant.renewable
         params.path = request.path
+        if let alias = grant.aliasName, !alias.isEmpty {
+            params.entityID = try await entityForLogin(alias: alias, mount: mount, storage: transaction)
+        }
         let (token, entry) = try await tokens.create(params, parent: nil, storage: transaction)
-        return AuthResponse(clientToken: token, accessor: entry.accessor, policies: entry.policies, tokenPolicies: entry.policies,
-                            metadata: entry.meta, leaseDuration: entry.creationTTL, renewable: entry.renewable,
-                            orphan: true, numUses: max(entry.numUses, 0))
+        var auth = AuthResponse(clientToken: token, accessor: entry.accessor, policies: entry.policies, tokenPolicies: entry.policies,
+                                metadata: entry.meta, leaseDuration: entry.creationTTL, renewable: entry.renewable,
+                                orphan: true, numUses: max(entry.numUses, 0))
+        auth.entityID = entry.entityID ?? ""
+        if entry.entityID != nil {
+            auth.identityPolicies = try await effectivePolicies(entry, storage: transaction).filter { !entry.policies.contains($0) }
+        }
+        return auth
     }
 
     /// Revokes a token tree in a transaction of its own.

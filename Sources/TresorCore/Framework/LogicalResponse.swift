@@ -90,6 +90,9 @@ public struct AuthResponse: Sendable {
     public var orphan: Bool
     public var numUses: Int64
     public var tokenType: String
+    public var entityID = ""
+    /// Policies from the token's entity and groups; `policies` in the JSON includes them.
+    public var identityPolicies: [String] = []
 
     public init(clientToken: String, accessor: String, policies: [String], tokenPolicies: [String],
                 metadata: [String: String], leaseDuration: Int64, renewable: Bool, orphan: Bool,
@@ -107,7 +110,7 @@ public struct AuthResponse: Sendable {
     }
 
     public var json: JSONValue {
-        [
+        var json: [String: JSONValue] = [
             "client_token": .string(clientToken),
             "accessor": .string(accessor),
             "policies": JSONValue(policies),
@@ -115,11 +118,16 @@ public struct AuthResponse: Sendable {
             "metadata": metadata.isEmpty ? .null : JSONValue(metadata),
             "lease_duration": .int(leaseDuration),
             "renewable": .bool(renewable),
-            "entity_id": "",
+            "entity_id": .string(entityID),
             "token_type": .string(tokenType),
             "orphan": .bool(orphan),
             "mfa_requirement": .null,
             "num_uses": .int(numUses),
         ]
+        if !identityPolicies.isEmpty {
+            json["policies"] = JSONValue(Array(Set(policies + identityPolicies)).sorted())
+            json["identity_policies"] = JSONValue(identityPolicies)
+        }
+        return .object(json)
     }
 }

@@ -14,6 +14,9 @@ public struct LoginGrant: Sendable, Equatable {
     public var renewable: Bool
     /// Kept with the token for the method's renewal check (e.g. which role issued it).
     public var internalData: [String: String]
+    /// How the auth method names the caller (userpass: the username; AppRole: the role id;
+    /// Kubernetes: the service account's uid or name): the identity alias the login maps to.
+    public var aliasName: String?
 
     public init(policies: [String], metadata: [String: String] = [:], displayName: String, ttl: Int64 = 0, maxTTL: Int64 = 0,
                 period: Int64 = 0, numUses: Int64 = 0, noDefaultPolicy: Bool = false, boundCIDRs: [String] = [],

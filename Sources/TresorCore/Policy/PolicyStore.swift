@@ -97,6 +97,18 @@ import Synchronization
         compiled.withLock { cache in cache = cache.filter { !$0.key.contains(name) } }
     }
 
+    /// The ACL for a token with an entity: templated rules filled for it, compiled per request
+    /// (only sets holding a templated policy; the rest come from the cache).
+    func acl(for names: [String], storage: Storage, identity: @Sendable () async throws -> IdentityTemplateContext?) async throws -> ACL {
+        var policies: [Policy] = []
+        for name in names {
+            if let policy = try await get(name, storage: storage) { policies.append(policy) }
+        }
+        guard policies.contains(where: \.isTemplated) else { return try await acl(for: names, storage: storage) }
+        let context = try await identity()
+        return ACL(policies: policies.map { $0.filled(context) })
+    }
+
     /// The ACL for a token's policy set. Unknown policy names grant nothing, as in Vault.
     public func acl(for names: [String], storage: Storage) async throws -> ACL {
         if let cached = compiled.withLock({ $0[names] }) { return cached }

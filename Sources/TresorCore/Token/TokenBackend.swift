@@ -209,9 +209,11 @@ struct TokenBackend: LogicalBackend {
 
     /// The `auth` block for a token just created or renewed: `ttl` is what it was granted.
     static func auth(token: String, _ entry: TokenEntry, ttl: Int64) -> AuthResponse {
-        AuthResponse(clientToken: token, accessor: entry.accessor, policies: entry.policies, tokenPolicies: entry.policies,
-                     metadata: entry.meta, leaseDuration: ttl, renewable: entry.renewable,
-                     orphan: entry.isOrphan, numUses: max(entry.numUses, 0))
+        var auth = AuthResponse(clientToken: token, accessor: entry.accessor, policies: entry.policies, tokenPolicies: entry.policies,
+                                metadata: entry.meta, leaseDuration: ttl, renewable: entry.renewable,
+                                orphan: entry.isOrphan, numUses: max(entry.numUses, 0))
+        auth.entityID = entry.entityID ?? ""
+        return auth
     }
 
     static func describe(_ entry: TokenEntry, id: String, now: Date = Date()) -> [String: JSONValue] {
@@ -220,7 +222,7 @@ struct TokenBackend: LogicalBackend {
             "creation_time": .int(Int64(entry.creationTime.timeIntervalSince1970)),
             "creation_ttl": .int(entry.creationTTL),
             "display_name": .string(entry.displayName),
-            "entity_id": "",
+            "entity_id": .string(entry.entityID ?? ""),
             "expire_time": entry.expireTime.map { .string(SystemBackend.iso.format($0)) } ?? .null,
             "explicit_max_ttl": .int(entry.explicitMaxTTL),
             "id": .string(id),

@@ -31,6 +31,8 @@ public struct TokenEntry: JSONDocument {
     public var boundCIDRs: [String]?
     /// The token role it was created through.
     public var role: String?
+    /// The identity entity of a login token: its policies and its groups' apply at each request.
+    public var entityID: String?
 
     public var isOrphan: Bool { parent == nil }
     public var isRoot: Bool { policies.contains("root") }
@@ -74,6 +76,7 @@ extension TokenEntry {
         loginData = try stored.optional("loginData") { try $0.stringMap($1) }
         boundCIDRs = try stored.optional("boundCIDRs") { try $0.strings($1) }
         role = try stored.optional("role") { try $0.string($1) }
+        entityID = try stored.optional("entityID") { try $0.string($1) }
     }
 
     public var storedJSON: JSONValue {
@@ -101,6 +104,7 @@ extension TokenEntry {
         if let loginData { object["loginData"] = JSONValue(loginData) }
         if let boundCIDRs { object["boundCIDRs"] = JSONValue(boundCIDRs) }
         if let role { object["role"] = .string(role) }
+        if let entityID { object["entityID"] = .string(entityID) }
         return .object(object)
     }
 }

@@ -32,6 +32,8 @@ import Synchronization
     var boundCIDRs: [String] = []
     /// The token role the token is created through.
     var role: String?
+    /// The identity entity of a login token; children inherit their parent's.
+    var entityID: String?
 
     public init() {}
 }
@@ -204,6 +206,7 @@ import Synchronization
             authMountAccessor: params.authMountAccessor, loginData: params.login?.internalData,
             boundCIDRs: params.login?.boundCIDRs.isEmpty == false ? params.login?.boundCIDRs : params.boundCIDRs.isEmpty ? nil : params.boundCIDRs)
         entry.role = params.role
+        entry.entityID = params.entityID ?? (params.orphan ? nil : parent?.entityID)
         try await storage.putJSON(Self.idPrefix + tokenHash, entry)
         try await storage.putJSON(Self.accessorPrefix + hash(accessor), AccessorIndex(accessor: accessor, tokenHash: tokenHash))
         if let parentID = entry.parent {
