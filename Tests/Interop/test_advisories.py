@@ -69,3 +69,26 @@ def test_ghsa_444v_8vxr_p36h_a_failing_template_prints_no_rendered_secret(tresor
     assert "missing" in output
     assert "Sup3r-s3cret-value" not in output
     assert not (tmp_path / "bad").exists()
+
+
+def test_cve_2025_64761_root_on_a_group_or_entity_is_refused_in_any_case(tresor):
+    for spelling in ("root", "Root", " ROOT "):
+        for path, body in (("identity/group", {"name": f"g-{spelling.strip()}"}), ("identity/entity", {"name": f"e-{spelling.strip()}"})):
+            reply = tresor.http("POST", path, json=dict(body, policies=[spelling]))
+            assert reply.status_code == 400, (path, spelling, reply.text)
+    group = tresor.http("POST", "identity/group", json={"name": "g-fine", "policies": ["  Reader "]}).json()["data"]
+    assert tresor.http("GET", f"identity/group/id/{group['id']}").json()["data"]["policies"] == ["reader"]
+
+
+def test_ghsa_59w7_v8rr_pr4p_template_values_cannot_widen_a_policy_path(tresor):
+    assert tresor.bao("auth", "enable", "-path=userpass-tmpl", "userpass").returncode == 0
+    accessor = tresor.http("GET", "sys/auth").json()["data"]["userpass-tmpl/"]["accessor"]
+    policy = 'path "secret/data/{{identity.entity.name}}/*" {\n  capabilities = ["create", "read", "update"]\n}\n'
+    assert tresor.http("PUT", "sys/policies/acl/tmpl-own", json={"policy": policy}).status_code == 204
+    for user, entity_name in (("mallory", "team/*"), ("trudy", "+"), ("eve", "a*")):
+        assert tresor.http("POST", f"auth/userpass-tmpl/users/{user}", json={"password": "pw", "token_policies": "tmpl-own"}).status_code == 204
+        entity = tresor.http("POST", "identity/entity", json={"name": entity_name}).json()["data"]
+        tresor.http("POST", "identity/entity-alias", json={"name": user, "canonical_id": entity["id"], "mount_accessor": accessor})
+        token = tresor.http("POST", f"auth/userpass-tmpl/login/{user}", token="", json={"password": "pw"}).json()["auth"]["client_token"]
+        for target in ("secret/data/team/x", "secret/data/a-b/x", "secret/data/anyone/x", f"secret/data/{entity_name}/x"):
+            assert tresor.http("POST", target, token=token, json={"data": {"k": "v"}}).status_code == 403, (user, target)

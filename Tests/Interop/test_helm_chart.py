@@ -41,6 +41,16 @@ SCENARIOS = {
     "openshift": SEED + ["global.openshift=true", "server.serviceAccount.createSecret=true"],
     "injector-own-certs": ["injector.certs.secretName=injector-tls", "injector.certs.caBundle=Zm9v", "injector.replicas=2",
                            "injector.podDisruptionBudget.maxUnavailable=1", "server.auditStorage.enabled=true"],
+    # `--set server.affinity=""` in a shell: Helm gets an empty string, which (as in vault-helm)
+    # means no affinity, e.g. for a single-node kind or minikube cluster.
+    "seed-no-affinity": SEED + ["server.affinity=", "injector.affinity=", "server.ha.raft.etcd.affinity="],
+}
+
+# Each affinity value and the pods it places, in the seed.
+AFFINITIES = {
+    "server.affinity": ("StatefulSet", "vault"),
+    "injector.affinity": ("Deployment", "vault-agent-injector"),
+    "server.ha.raft.etcd.affinity": ("StatefulSet", "vault-etcd"),
 }
 
 
@@ -326,6 +336,101 @@ def test_seed_probes_affinity_and_disruption_budget():
     assert r.get("Service", "vault-internal")["spec"]["clusterIP"] == "None"
 
 
+def assert_one_pod_per_node(obj, others):
+    """Required anti-affinity against the object's own pods only, one per node."""
+    pod = obj["spec"]["template"]
+    (term,) = pod["spec"]["affinity"]["podAntiAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]
+    assert term["topologyKey"] == "kubernetes.io/hostname"
+    selector = term["labelSelector"]["matchLabels"]
+    assert selects(selector, pod["metadata"]["labels"])
+    assert selector == obj["spec"]["selector"]["matchLabels"]
+    for other in others:
+        assert not selects(selector, pod_labels(other)), other["metadata"]["name"]
+
+
+def test_affinity_defaults_are_required_anti_affinity_as_in_vault_helm():
+    r = rendered("seed")
+    placed = [r.get(kind, name) for kind, name in AFFINITIES.values()]
+    for obj in placed:
+        assert_one_pod_per_node(obj, [o for o in placed if o is not obj])
+    # The defaults are vault-helm's kind of value: template strings, rendered through tpl.
+    chart_values = yaml.safe_load((CHART / "values.yaml").read_text())
+    for key in AFFINITIES:
+        default = chart_values
+        for part in key.split("."):
+            default = default[part]
+        assert isinstance(default, str) and "{{" in default and "podAntiAffinity" in default, key
+
+
+def test_empty_affinity_values_render_no_affinity():
+    r = rendered("seed-no-affinity")
+    for kind, name in AFFINITIES.values():
+        assert "affinity" not in r.get(kind, name)["spec"]["template"]["spec"], name
+
+
+@pytest.mark.parametrize("key", AFFINITIES)
+def test_emptying_one_affinity_leaves_the_others(key):
+    r = Rendered(SEED + [f"{key}="])
+    for other, (kind, name) in AFFINITIES.items():
+        spec = r.get(kind, name)["spec"]["template"]["spec"]
+        if other == key:
+            assert "affinity" not in spec, name
+        else:
+            assert spec["affinity"]["podAntiAffinity"], name
+
+
+@pytest.mark.parametrize("empty", ['""', "null", "{}", "'{}'"])
+def test_a_single_node_values_file_renders_no_affinity(empty):
+    # The shape minikube and kind guides use with vault-helm.
+    text = f"""
+server:
+  affinity: {empty}
+  ha:
+    enabled: true
+    replicas: 3
+    raft:
+      enabled: true
+      etcd:
+        affinity: {empty}
+injector:
+  enabled: true
+  affinity: {empty}
+"""
+    vals = helm.values_from_yaml(text)
+    files = render_files(vals)
+    objects = [d for p, t in files.items() if not p.endswith("NOTES.txt") for d in yaml.safe_load_all(t) if d]
+    for obj in objects:
+        kubernetes_validate.validate(obj, KUBE, strict=True)
+    placed = [o for o in objects if o["kind"] in ("StatefulSet", "Deployment")]
+    assert sorted(o["metadata"]["name"] for o in placed) == ["vault", "vault-agent-injector", "vault-etcd"]
+    for obj in placed:
+        assert "affinity" not in obj["spec"]["template"]["spec"], obj["metadata"]["name"]
+    report = helm.lint(str(CHART), vals, strict=True, kube_version="v1.30.0", namespace=NAMESPACE)
+    assert not [m for m in report["messages"] if m["severity"] >= 2] + report["errors"]
+
+
+def test_affinity_maps_and_template_strings_are_rendered_as_given():
+    zone = {"preferredDuringSchedulingIgnoredDuringExecution": [
+        {"weight": 100, "podAffinityTerm": {"topologyKey": "topology.kubernetes.io/zone",
+                                            "labelSelector": {"matchLabels": {"component": "server"}}}}]}
+    vals = values(SEED)
+    vals["server"]["affinity"] = {"podAntiAffinity": zone}
+    vals["server"]["ha"]["raft"]["etcd"] = {"affinity": {"podAntiAffinity": zone}}
+    # A string goes through tpl, so it may use the release's names.
+    vals["injector"]["affinity"] = ("nodeAffinity:\n  requiredDuringSchedulingIgnoredDuringExecution:\n"
+                                    "    nodeSelectorTerms:\n      - matchExpressions:\n"
+                                    "          - {key: pool, operator: In, values: [\"{{ .Release.Name }}-pool\"]}\n")
+    files = render_files(vals)
+    objects = [d for p, t in files.items() if not p.endswith("NOTES.txt") for d in yaml.safe_load_all(t) if d]
+    for obj in objects:
+        kubernetes_validate.validate(obj, KUBE, strict=True)
+    spec = {o["metadata"]["name"]: o["spec"]["template"]["spec"] for o in objects if o["kind"] in ("StatefulSet", "Deployment")}
+    assert spec["vault"]["affinity"] == {"podAntiAffinity": zone}
+    assert spec["vault-etcd"]["affinity"] == {"podAntiAffinity": zone}
+    (term,) = spec["vault-agent-injector"]["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]["nodeSelectorTerms"]
+    assert term["matchExpressions"] == [{"key": "pool", "operator": "In", "values": ["vault-pool"]}]
+
+
 def test_seed_auth_delegator_binding():
     crb = rendered("seed").get("ClusterRoleBinding", "vault-server-binding")
     assert crb["roleRef"] == {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "system:auth-delegator"}
@@ -405,6 +510,10 @@ def test_dev_mode_one_in_memory_pod():
     assert "volumeClaimTemplates" not in sts["spec"]
     assert not r.kinds("ConfigMap") and not r.kinds("PodDisruptionBudget")
     assert [s["metadata"]["name"] for s in r.kinds("StatefulSet")] == ["vault"]
+    # As in vault-helm, server.affinity (like tolerations and nodeSelector) is not used in dev
+    # mode; the injector keeps its default.
+    assert "affinity" not in sts["spec"]["template"]["spec"]
+    assert r.get("Deployment", "vault-agent-injector")["spec"]["template"]["spec"]["affinity"]["podAntiAffinity"]
     assert "Root token: root" in r.notes
 
 

@@ -57,7 +57,7 @@ extension IdentityBackend {
             if let fixedName { group.name = fixedName } else if fields.has("name"), !(try fields.string("name")).isEmpty { group.name = try fields.string("name") }
             if group.name.isEmpty { group.name = "group_" + String(group.id.prefix(8)) }
             if fields.has("metadata") { group.metadata = try fields.stringMap("metadata") ?? [:] }
-            if fields.has("policies") { group.policies = try fields.strings("policies") }
+            if fields.has("policies") { group.policies = try IdentityStore.identityPolicies(fields) }
             if fields.has("member_entity_ids") {
                 guard group.type == "internal" else { throw TresorError.badRequest("member entities can't be set manually for external groups") }
                 let ids = try fields.strings("member_entity_ids")

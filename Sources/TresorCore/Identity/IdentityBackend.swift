@@ -44,7 +44,7 @@ struct IdentityBackend: LogicalBackend {
             if let fixedName { entity.name = fixedName } else if fields.has("name") { entity.name = try fields.string("name") }
             if entity.name.isEmpty { entity.name = "entity_" + String(entity.id.prefix(8)) }
             if fields.has("metadata") { entity.metadata = try fields.stringMap("metadata") ?? [:] }
-            if fields.has("policies") { entity.policies = try fields.strings("policies") }
+            if fields.has("policies") { entity.policies = try IdentityStore.identityPolicies(fields) }
             if fields.has("disabled") { entity.disabled = try fields.bool("disabled") }
             entity.lastUpdateTime = now
             try await store.save(entity, previousName: previousName)

@@ -33,6 +33,14 @@ struct IdentityStore {
     static let aliasKeyPrefix = "sys/identity/alias-key/"
     static let aliasesOfPrefix = "sys/identity/entity-aliases/"
 
+    /// Policy names for an entity or group: trimmed and lower-cased (so `Root` is `root`), and
+    /// never `root` (CVE-2025-64761).
+    static func identityPolicies(_ fields: FieldData) throws -> [String] {
+        let names = try fields.strings("policies")
+        guard !names.contains("root") else { throw TresorError.badRequest("the root policy cannot be given to an entity or a group") }
+        return names
+    }
+
     static func nameKey(_ name: String) -> String { name.lowercased().addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? name }
 
     func entity(id: String) async throws -> Entity? {

@@ -278,6 +278,15 @@ disable_mlock = true
 {{- end -}}
 {{- end -}}
 
+{{/*
+An affinity value, rendered as tresor.render does, or "" when there is none to render: as in
+vault-helm, "", null, {} (and a template that renders to nothing or to {}) mean no affinity.
+*/}}
+{{- define "tresor.affinity" -}}
+{{- $out := include "tresor.render" . | trim -}}
+{{- if and $out (ne $out "{}") -}}{{ $out }}{{- end -}}
+{{- end -}}
+
 {{/* global.imagePullSecrets: names or {name: ...} maps, as vault-helm accepts. */}}
 {{- define "tresor.imagePullSecrets" -}}
 {{- range .Values.global.imagePullSecrets }}
