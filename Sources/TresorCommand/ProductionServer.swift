@@ -140,6 +140,7 @@ struct PreparedListener {
     let tls: TLSConfiguration?
     let maxRequestSize: Int
     let jsonLimits: JSONLimits
+    let unauthenticatedOperatorPaths: Set<String>
 
     var scheme: String { tls == nil ? "http" : "https" }
     var url: String { "\(scheme)://\(host):\(port)" }
@@ -152,6 +153,7 @@ struct PreparedListener {
         self.port = port
         self.maxRequestSize = listener.maxRequestSize
         self.jsonLimits = listener.jsonLimits
+        self.unauthenticatedOperatorPaths = listener.unauthenticatedOperatorPaths
         if listener.tlsDisable {
             tls = nil
             return
@@ -170,7 +172,7 @@ struct PreparedListener {
 
     func application(core: Core, logger: Logger, onRunning: @escaping @Sendable (Int) async -> Void) throws -> any Service {
         try TresorHTTPServer.listener(core: core, host: host, port: port, tls: tls, maxRequestSize: maxRequestSize, jsonLimits: jsonLimits,
-                                     logger: logger, onRunning: onRunning)
+                                     logger: logger, unauthenticatedOperatorPaths: unauthenticatedOperatorPaths, onRunning: onRunning)
     }
 }
 

@@ -16,9 +16,11 @@ import NIOCore
     /// nodes of this cluster: the client address a standby passes on is the one that counts
     /// (for CIDR-bound tokens and roles, and in the audit log).
     let trustsForwardedClientAddress: Bool
+    let unauthenticatedOperatorPaths: Set<String>
 
     public init(core: Core, maxRequestSize: Int = RequestMapper.defaultMaxRequestSize, jsonLimits: JSONLimits = .requestDefault,
-                clusterListener: Bool = false) {
+                clusterListener: Bool = false, unauthenticatedOperatorPaths: Set<String> = []) {
+        self.unauthenticatedOperatorPaths = unauthenticatedOperatorPaths
         self.core = core
         self.maxRequestSize = maxRequestSize
         self.jsonLimits = jsonLimits
@@ -74,7 +76,8 @@ import NIOCore
             method: request.method.rawValue, rawPath: request.uri.path, query: request.uri.query, headers: headers,
             repeatedHeaders: repeated, body: buffer, remoteAddress: remoteAddress?.ipAddress, jsonLimits: jsonLimits)
         do {
-            let logical = try RequestMapper.map(incoming)
+            var logical = try RequestMapper.map(incoming)
+            logical.unauthenticatedOperatorPaths = unauthenticatedOperatorPaths
             return ResponseRenderer.render(try await core.handle(logical))
         } catch {
             return ResponseRenderer.error(error)

@@ -100,3 +100,35 @@ def test_the_tresor_cli_runs_the_whole_ceremony(server):
     assert token.startswith("hvs.") and len(token) == 28
     assert requests.get(f"{running.addr}/v1/auth/token/lookup-self", headers={"X-Vault-Token": token}, timeout=10).json()["data"]["policies"] == ["root"]
     assert len(cli("-generate-otp").strip()) == 28
+
+
+def test_hcsec_2026_08_break_glass_listener_still_requires_the_nonce(tmp_path):
+    """With `disable_unauthed_generate_root_endpoints = false` on the listener (every token lost),
+    root generation works without a token, but cancelling needs the attempt's nonce."""
+    running = ProductionServer(tmp_path, listener_extra="  disable_unauthed_generate_root_endpoints = false\n"
+                                                        "  disable_unauthed_rekey_endpoints = false\n").start()
+    try:
+        init = running.init(5, 3)
+        running.unseal(init["unseal_keys_b64"][:3])
+        base = f"{running.addr}/v1/sys/generate-root"
+        assert requests.get(base + "/attempt", timeout=10).json()["started"] is False
+        nonce = requests.put(base + "/attempt", json={"otp": OTP}, timeout=10).json()["nonce"]
+        assert requests.delete(base + "/attempt", timeout=10).status_code == 400
+        assert requests.delete(base + "/attempt", json={"nonce": "guess"}, timeout=10).status_code == 400
+        assert requests.get(base + "/attempt", timeout=10).json()["started"] is True
+        last = {}
+        for key in init["unseal_keys_b64"][:3]:
+            last = requests.put(base + "/update", json={"key": key, "nonce": nonce}, timeout=10).json()
+        assert last["complete"] is True
+        out = subprocess.run([TRESOR_BIN, "operator", "generate-root", f"-decode={last['encoded_root_token']}", f"-otp={OTP}"],
+                             capture_output=True, text=True, timeout=60, env={"PATH": "/usr/bin:/bin"})
+        token = out.stdout.strip()
+        assert requests.get(f"{running.addr}/v1/auth/token/lookup-self", headers={"X-Vault-Token": token}, timeout=10).status_code == 200
+        # OpenBao's authenticated paths stay authenticated.
+        assert requests.get(f"{running.addr}/v1/sys/generate-root-token/attempt", timeout=10).status_code == 403
+        # Rekey without a token: cancel needs the nonce too.
+        rekey = requests.put(f"{running.addr}/v1/sys/rekey/init", json={"secret_shares": 3, "secret_threshold": 2}, timeout=10).json()
+        assert requests.delete(f"{running.addr}/v1/sys/rekey/init", timeout=10).status_code == 400
+        assert requests.delete(f"{running.addr}/v1/sys/rekey/init", json={"nonce": rekey["nonce"]}, timeout=10).status_code == 204
+    finally:
+        running.stop()

@@ -42,6 +42,7 @@ enum ConfigKeys {
         "tls_cipher_suites", "tls_client_ca_file", "tls_require_and_verify_client_cert", "tls_disable_client_certs",
         "max_request_size", "max_json_depth", "max_json_string_value_length", "max_json_object_entry_count",
         "max_json_array_element_count", "max_request_json_memory", "max_request_json_strings",
+        "disable_unauthed_generate_root_endpoints", "disable_unauthed_rekey_endpoints",
     ]
 
     /// Options of each storage type. `raft`'s `node_id` names the one node; `retry_join` would ask

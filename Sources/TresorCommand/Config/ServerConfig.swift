@@ -26,6 +26,8 @@ struct ServerConfig: Sendable, Equatable {
         var tlsDisableClientCerts = false
         var maxRequestSize = 32 * 1024 * 1024
         var jsonLimits = JSONLimits.requestDefault
+        /// `disable_unauthed_generate_root_endpoints = false` / `disable_unauthed_rekey_endpoints = false`.
+        var unauthenticatedOperatorPaths: Set<String> = []
         var file = ""
         /// Keys that were read but change nothing on this node, said at start-up.
         var notes: [String] = []

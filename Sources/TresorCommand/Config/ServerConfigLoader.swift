@@ -175,6 +175,11 @@ enum ServerConfigLoader {
             case "max_request_size":
                 let size = try int(value, key, fail)
                 listener.maxRequestSize = size <= 0 ? 32 * 1024 * 1024 : size
+            case "disable_unauthed_generate_root_endpoints", "disable_unauthed_rekey_endpoints":
+                // Off (false) opens the paths to callers without a token: break-glass only.
+                if !(try bool(value, key, fail)) {
+                    listener.unauthenticatedOperatorPaths.insert(key.contains("rekey") ? "rekey" : "generate-root")
+                }
             case "max_json_depth": listener.jsonLimits.maxDepth = try limit(value, key, fail, default: JSONLimits.requestDefault.maxDepth)
             case "max_json_string_value_length":
                 listener.jsonLimits.maxStringLength = try limit(value, key, fail, default: JSONLimits.requestDefault.maxStringLength)

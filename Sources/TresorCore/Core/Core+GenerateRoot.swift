@@ -48,6 +48,14 @@ extension Core {
         return status
     }
 
+    /// A caller without a token must name the attempt it cancels.
+    func requireRootGenerationNonce(_ nonce: String) throws {
+        guard let current = rootGeneration.withLock({ $0 }) else { return }
+        guard TokenCrypto.constantTimeEquals(current.nonce, nonce) else {
+            throw TresorError.badRequest("the nonce of the attempt is required to cancel it")
+        }
+    }
+
     /// `attempt` DELETE.
     func cancelRootGeneration() {
         rootGeneration.withLock { state in

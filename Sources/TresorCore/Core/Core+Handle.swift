@@ -94,7 +94,10 @@ extension Core {
             return error
         }
 
-        let unauthenticated = matched.map { $0.0.backend.specialPaths.unauthenticated.matches($0.1) } ?? false
+        // The break-glass listener options open root generation or rekey to callers without a token.
+        let breakGlass = (request.unauthenticatedOperatorPaths.contains("generate-root") && request.path.hasPrefix("sys/generate-root/"))
+            || (request.unauthenticatedOperatorPaths.contains("rekey") && request.path.hasPrefix("sys/rekey/"))
+        let unauthenticated = breakGlass || (matched.map { $0.0.backend.specialPaths.unauthenticated.matches($0.1) } ?? false)
         var token: TokenEntry?
         if !unauthenticated {
             guard let entry = try await tokens.lookup(token: request.clientToken, storage: direct) else {

@@ -56,6 +56,15 @@ extension Core {
         return try await rekeyStatus()
     }
 
+    /// A caller without a token must name the rekey (or its verification) it cancels.
+    func requireRekeyNonce(_ nonce: String, verification: Bool = false) throws {
+        guard let current = rekeyState.withLock({ $0 }) else { return }
+        let expected = verification ? current.verificationNonce : current.nonce
+        guard TokenCrypto.constantTimeEquals(expected, nonce) else {
+            throw TresorError.badRequest("the nonce of the rekey is required to cancel it")
+        }
+    }
+
     func cancelRekey() {
         rekeyState.withLock { state in
             if var current = state {

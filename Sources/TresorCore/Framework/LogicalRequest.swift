@@ -21,6 +21,10 @@ public struct LogicalRequest: Sendable {
     public var rawBody: [UInt8]?
     /// X-Vault-Wrap-TTL in seconds: when above zero, the response is wrapped.
     public var wrapTTL: Int64 = 0
+    /// Operator paths this request's listener serves without a token, for the break-glass case
+    /// where every token is lost: "generate-root" (`sys/generate-root/*`) and "rekey"
+    /// (`sys/rekey/*`). Empty unless the listener's `disable_unauthed_*_endpoints` is false.
+    public var unauthenticatedOperatorPaths: Set<String> = []
 
     public init(id: String = RandomUUID.string(), operation: LogicalOperation, path: String,
                 data: [String: JSONValue] = [:], clientToken: String = "", remoteAddress: String? = nil,

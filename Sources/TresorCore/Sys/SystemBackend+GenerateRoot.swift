@@ -8,13 +8,15 @@ extension SystemBackend {
     static func generateRootPaths(_ core: Core) -> [PathSpec] {
         ["generate-root", "generate-root-token"].flatMap { base in
             [
-                PathSpec("\(base)/attempt", fields: [FieldSpec("otp", .string), FieldSpec("pgp_key", .string)], handlers: [
+                PathSpec("\(base)/attempt", fields: [FieldSpec("otp", .string), FieldSpec("pgp_key", .string), FieldSpec("nonce", .string)], handlers: [
                     .read: { _, _ in LogicalResponse(data: try await core.rootGenerationStatus(), dataAtTopLevel: true) },
                     .update: { _, fields in
                         LogicalResponse(data: try await core.startRootGeneration(otp: try fields.string("otp"), pgpKey: try fields.string("pgp_key")),
                                         dataAtTopLevel: true)
                     },
-                    .delete: { _, _ in
+                    .delete: { ctx, fields in
+                        // Without a token (break-glass listener), only who holds the nonce may cancel.
+                        if ctx.token == nil { try core.requireRootGenerationNonce(try fields.string("nonce")) }
                         core.cancelRootGeneration()
                         return nil
                     },

@@ -16,7 +16,7 @@ extension SystemBackend {
         return [
             PathSpec("rekey/init", fields: [
                 FieldSpec("secret_shares", .int), FieldSpec("secret_threshold", .int), FieldSpec("pgp_keys", .commaStringSlice),
-                FieldSpec("backup", .bool), FieldSpec("require_verification", .bool),
+                FieldSpec("backup", .bool), FieldSpec("require_verification", .bool), FieldSpec("nonce", .string),
             ], handlers: [
                 .read: { _, _ in LogicalResponse(data: try await core.rekeyStatus(), dataAtTopLevel: true) },
                 .update: { _, fields in
@@ -25,7 +25,9 @@ extension SystemBackend {
                         requireVerification: try fields.bool("require_verification"), pgpKeys: try fields.strings("pgp_keys"),
                         backup: try fields.bool("backup")), dataAtTopLevel: true)
                 },
-                .delete: { _, _ in
+                .delete: { ctx, fields in
+                    // Without a token (break-glass listener), only who holds the nonce may cancel.
+                    if ctx.token == nil { try core.requireRekeyNonce(try fields.string("nonce")) }
                     core.cancelRekey()
                     return nil
                 },
@@ -42,7 +44,10 @@ extension SystemBackend {
                     let (bytes, nonce) = try share(fields)
                     return LogicalResponse(data: try await core.provideRekeyVerificationShare(bytes, nonce: nonce), dataAtTopLevel: true)
                 },
-                .delete: { _, _ in LogicalResponse(data: try await core.restartRekeyVerification(), dataAtTopLevel: true) },
+                .delete: { ctx, fields in
+                    if ctx.token == nil { try core.requireRekeyNonce(try fields.string("nonce"), verification: true) }
+                    return LogicalResponse(data: try await core.restartRekeyVerification(), dataAtTopLevel: true)
+                },
             ]),
             PathSpec("rekey/backup", handlers: [
                 .read: { _, _ in throw TresorError.badRequest("no backed-up keys found") },
