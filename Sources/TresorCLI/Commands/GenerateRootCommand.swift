@@ -46,13 +46,7 @@ struct OperatorGenerateRoot: APICommand {
             let body: JSONValue = otp.isEmpty ? [:] : ["otp": .string(otp)]
             return try render(ctx, try await ctx.call("PUT", "sys/generate-root/attempt", body: body, prefix: "Error initializing root generation: "))
         }
-        var key = arguments.first ?? ""
-        if key.isEmpty || key == "-" {
-            guard key == "-" || isatty(STDIN_FILENO) == 1 else {
-                throw CLIFailure.usage("Give the unseal key as the first argument, or \"-\" to read it from standard input.")
-            }
-            key = try HiddenInput.read(prompt: key.isEmpty ? "Unseal Key (will be hidden): " : nil)
-        }
+        let key = try HiddenInput.unsealKey(argument: arguments.first)
         var chosenNonce = nonce
         if chosenNonce.isEmpty {
             let current = VaultJSON(try await ctx.call("GET", "sys/generate-root/attempt", prefix: "Error getting root generation status: ").json)

@@ -40,13 +40,7 @@ struct OperatorRekey: APICommand {
             let body: JSONValue = ["secret_shares": .int(Int64(shares)), "secret_threshold": .int(Int64(threshold)), "require_verification": .bool(verify)]
             return try show(ctx, try await ctx.call("PUT", "sys/rekey/init", body: body, prefix: "Error initializing rekey: "))
         }
-        var key = arguments.first ?? ""
-        if key.isEmpty || key == "-" {
-            guard key == "-" || isatty(STDIN_FILENO) == 1 else {
-                throw CLIFailure.usage("Give the unseal key as the first argument, or \"-\" to read it from standard input.")
-            }
-            key = try HiddenInput.read(prompt: key.isEmpty ? "Unseal Key (will be hidden): " : nil)
-        }
+        let key = try HiddenInput.unsealKey(argument: arguments.first)
         var chosen = nonce
         if chosen.isEmpty { chosen = VaultJSON(try await ctx.call("GET", base, prefix: "Error reading rekey status: ").json).string("nonce") }
         let path = verify ? "sys/rekey/verify" : "sys/rekey/update"

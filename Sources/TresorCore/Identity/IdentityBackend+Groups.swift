@@ -206,13 +206,8 @@ extension IdentityBackend {
             ], handlers: [
                 .update: { ctx, fields in
                     let store = store(ctx)
-                    let given = ["name", "id", "alias_id", "alias_name"].filter { fields.has($0) && !((try? fields.string($0)) ?? "").isEmpty }
-                    guard given.count == 1 else {
-                        throw TresorError.badRequest(given.isEmpty ? "missing one of the criteria: name, id, alias_id, alias_name and alias_mount_accessor"
-                                                                   : "query parameters \(given.joined(separator: ", ")) are mutually exclusive")
-                    }
                     var group: IdentityGroup?
-                    switch given[0] {
+                    switch try lookupCriterion(fields) {
                     case "name": group = try await store.group(name: try fields.string("name"))
                     case "id": group = try await store.group(id: try fields.string("id"))
                     case "alias_id":

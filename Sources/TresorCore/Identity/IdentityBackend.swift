@@ -6,6 +6,16 @@ import Foundation
 struct IdentityBackend: LogicalBackend {
     let paths: [PathSpec]
 
+    /// Which one of name, id, alias_id and alias_name a lookup names; exactly one is allowed.
+    static func lookupCriterion(_ fields: FieldData) throws -> String {
+        let given = ["name", "id", "alias_id", "alias_name"].filter { fields.has($0) && !((try? fields.string($0)) ?? "").isEmpty }
+        guard given.count == 1 else {
+            throw TresorError.badRequest(given.isEmpty ? "missing one of the criteria: name, id, alias_id, alias_name and alias_mount_accessor"
+                                                       : "query parameters \(given.joined(separator: ", ")) are mutually exclusive")
+        }
+        return given[0]
+    }
+
     init(core: Core) {
         @Sendable func store(_ ctx: RequestContext) -> IdentityStore { IdentityStore(storage: ctx.transaction) }
         @Sendable func mount(_ accessor: String) -> MountEntry? { Self.authMount(core, accessor) }
@@ -250,13 +260,8 @@ struct IdentityBackend: LogicalBackend {
             ], handlers: [
                 .update: { ctx, fields in
                     let store = store(ctx)
-                    let given = ["name", "id", "alias_id", "alias_name"].filter { fields.has($0) && !((try? fields.string($0)) ?? "").isEmpty }
-                    guard given.count == 1 else {
-                        throw TresorError.badRequest(given.isEmpty ? "missing one of the criteria: name, id, alias_id, alias_name and alias_mount_accessor"
-                                                                   : "query parameters \(given.joined(separator: ", ")) are mutually exclusive")
-                    }
                     var entity: Entity?
-                    switch given[0] {
+                    switch try Self.lookupCriterion(fields) {
                     case "name": entity = try await store.entity(name: try fields.string("name"))
                     case "id": entity = try await store.entity(id: try fields.string("id"))
                     case "alias_id":
