@@ -36,6 +36,8 @@ import Synchronization
     let unsealProgress = Mutex<[[UInt8]]>([])
     /// The root-token generation in progress, if any (kept in memory, as Vault does).
     let rootGeneration = Mutex<RootGeneration?>(nil)
+    /// Entities' policies and template values for requests of login tokens.
+    let identityCache = IdentityCache()
     /// The rekey in progress, if any (in memory, as Vault keeps it).
     let rekeyState = Mutex<Rekey?>(nil)
     /// Set while `initialize` runs, so two initialisations cannot race.

@@ -6,7 +6,7 @@ import Foundation
 extension Core {
     /// The entity for a login through `mount` as `alias`, made with its alias the first time.
     func entityForLogin(alias name: String, mount: MountEntry, storage: Storage) async throws -> String {
-        let store = IdentityStore(storage: storage)
+        let store = IdentityStore(storage: storage, changed: { [weak self] in self?.identityCache.invalidate() })
         if let alias = try await store.alias(accessor: mount.accessor, name: name), let entity = try await store.entity(id: alias.canonicalID) {
             guard !entity.disabled else { throw TresorError.permissionDenied }
             return entity.id
@@ -19,39 +19,46 @@ extension Core {
         return id
     }
 
-    /// The ACL a token holds now, its templated policy paths filled from its entity.
-    func acl(for token: TokenEntry) async throws -> ACL {
-        let names = try await effectivePolicies(token)
-        guard let entityID = token.entityID else { return try await policies.acl(for: names, storage: direct) }
-        return try await policies.acl(for: names, storage: direct) { [self] in try await self.templateContext(entityID: entityID) }
-    }
-
-    func templateContext(entityID: String) async throws -> IdentityTemplateContext? {
-        let store = IdentityStore(storage: direct)
-        guard let entity = try await store.entity(id: entityID) else { return nil }
-        var aliases: [String: (id: String, name: String, metadata: [String: String])] = [:]
-        for alias in try await store.aliases(of: entityID) { aliases[alias.mountAccessor] = (alias.id, alias.name, alias.customMetadata) }
-        var groups: [String: (name: String, metadata: [String: String])] = [:]
-        let (directGroups, inherited) = try await store.groupIDs(ofEntity: entityID)
-        for id in directGroups + inherited {
-            if let group = try await store.group(id: id) { groups[id] = (group.name, group.metadata) }
+    /// What the entity adds to a request: its and its groups' policies, and its template values.
+    /// Read from `storage` (a login's own transaction) or, for requests, from the cache.
+    func identityView(entityID: String, storage: Storage? = nil) async throws -> IdentityCache.View? {
+        let load = { [self] () async throws -> IdentityCache.View? in
+            let store = IdentityStore(storage: storage ?? direct)
+            guard let entity = try await store.entity(id: entityID) else { return nil }
+            var policies = Set(entity.policies)
+            var aliases: [String: (id: String, name: String, metadata: [String: String])] = [:]
+            for alias in try await store.aliases(of: entityID) { aliases[alias.mountAccessor] = (alias.id, alias.name, alias.customMetadata) }
+            var groups: [String: (name: String, metadata: [String: String])] = [:]
+            let (directGroups, inherited) = try await store.groupIDs(ofEntity: entityID)
+            for id in directGroups + inherited {
+                guard let group = try await store.group(id: id) else { continue }
+                policies.formUnion(group.policies)
+                groups[id] = (group.name, group.metadata)
+            }
+            let context = IdentityTemplateContext(entityID: entity.id, entityName: entity.name, entityMetadata: entity.metadata,
+                                                  aliases: aliases, groupsByID: groups)
+            return IdentityCache.View(disabled: entity.disabled, policies: policies.sorted(), context: context)
         }
-        return IdentityTemplateContext(entityID: entity.id, entityName: entity.name, entityMetadata: entity.metadata,
-                                       aliases: aliases, groupsByID: groups)
+        if storage != nil { return try await load() }
+        return try await identityCache.view(entityID, load: load)
     }
 
     /// The policies a token holds now: its own, its entity's and those of the entity's groups
     /// (direct and inherited). A disabled entity's tokens hold nothing.
     func effectivePolicies(_ token: TokenEntry, storage: Storage? = nil) async throws -> [String] {
         guard let entityID = token.entityID, !token.isRoot else { return token.policies }
-        let store = IdentityStore(storage: storage ?? direct)
-        guard let entity = try await store.entity(id: entityID) else { return token.policies }
-        guard !entity.disabled else { throw TresorError.permissionDenied }
-        var policies = Set(token.policies).union(entity.policies)
-        let (directGroups, inherited) = try await store.groupIDs(ofEntity: entityID)
-        for id in directGroups + inherited {
-            if let group = try await store.group(id: id) { policies.formUnion(group.policies) }
+        guard let view = try await identityView(entityID: entityID, storage: storage) else { return token.policies }
+        guard !view.disabled else { throw TresorError.permissionDenied }
+        return Array(Set(token.policies).union(view.policies)).sorted()
+    }
+
+    /// The ACL a token holds now, its templated policy paths filled from its entity.
+    func acl(for token: TokenEntry) async throws -> ACL {
+        guard let entityID = token.entityID, !token.isRoot, let view = try await identityView(entityID: entityID) else {
+            return try await policies.acl(for: token.policies, storage: direct)
         }
-        return policies.sorted()
+        guard !view.disabled else { throw TresorError.permissionDenied }
+        let names = Array(Set(token.policies).union(view.policies)).sorted()
+        return try await policies.acl(for: names, storage: direct) { view.context }
     }
 }

@@ -37,7 +37,9 @@ extension IdentityBackend {
     }
 
     static func groupPaths(_ core: Core) -> [PathSpec] {
-        @Sendable func store(_ ctx: RequestContext) -> IdentityStore { IdentityStore(storage: ctx.transaction) }
+        @Sendable func store(_ ctx: RequestContext) -> IdentityStore {
+            IdentityStore(storage: ctx.transaction, changed: { [weak core] in core?.identityCache.invalidate() })
+        }
         let groupFields = [
             FieldSpec("name", .string), FieldSpec("id", .string), FieldSpec("type", .string), FieldSpec("metadata", .keyValuePairs),
             FieldSpec("policies", .policyNames), FieldSpec("member_group_ids", .commaStringSlice), FieldSpec("member_entity_ids", .commaStringSlice),

@@ -17,7 +17,9 @@ struct IdentityBackend: LogicalBackend {
     }
 
     init(core: Core) {
-        @Sendable func store(_ ctx: RequestContext) -> IdentityStore { IdentityStore(storage: ctx.transaction) }
+        @Sendable func store(_ ctx: RequestContext) -> IdentityStore {
+            IdentityStore(storage: ctx.transaction, changed: { [weak core] in core?.identityCache.invalidate() })
+        }
         @Sendable func mount(_ accessor: String) -> MountEntry? { Self.authMount(core, accessor) }
         @Sendable func aliasJSON(_ alias: EntityAlias, namespace: Bool = false) -> [String: JSONValue] {
             let mounted = mount(alias.mountAccessor)

@@ -51,6 +51,7 @@ extension IdentityStore {
     }
 
     func save(_ group: IdentityGroup, previousName: String? = nil) async throws {
+        storage.afterCommit(changed)
         await storage.lock(Self.groupNamePrefix + Self.nameKey(group.name))
         if let holder = try await self.group(name: group.name), holder.id != group.id {
             throw TresorError.badRequest("group name is already in use")
@@ -63,6 +64,7 @@ extension IdentityStore {
     }
 
     func delete(groupID: String) async throws {
+        storage.afterCommit(changed)
         guard let group = try await group(id: groupID) else { return }
         if let alias = group.aliasID { try await delete(groupAliasID: alias) }
         try await storage.delete(Self.groupNamePrefix + Self.nameKey(group.name))
@@ -86,6 +88,7 @@ extension IdentityStore {
     }
 
     func save(_ alias: GroupAlias, previous: GroupAlias?) async throws {
+        storage.afterCommit(changed)
         await storage.lock(Self.groupAliasKey(alias.mountAccessor, alias.name))
         if let holder = try await groupAlias(accessor: alias.mountAccessor, name: alias.name), holder.id != alias.id {
             throw TresorError.badRequest("group alias with name \"\(alias.name)\" already exists for mount accessor \"\(alias.mountAccessor)\"")
@@ -106,6 +109,7 @@ extension IdentityStore {
     }
 
     func delete(groupAliasID: String) async throws {
+        storage.afterCommit(changed)
         guard let alias = try await groupAlias(id: groupAliasID) else { return }
         try await storage.delete(Self.groupAliasKey(alias.mountAccessor, alias.name))
         try await storage.delete(Self.groupAliasPrefix + alias.id)

@@ -27,6 +27,16 @@ struct EntityAlias: Codable, Sendable {
 /// Storage of entities and aliases in one request's transaction.
 struct IdentityStore {
     let storage: Storage
+    /// Run after the transaction of any write commits (the core's identity cache drops its views).
+    var changed: @Sendable () -> Void = {}
+
+    init(storage: Storage, changed: @escaping @Sendable () -> Void = {}) {
+        self.storage = storage
+        self.changed = changed
+    }
+
+    /// Every write goes through here first.
+    private func willChange() { storage.afterCommit(changed) }
     static let entityPrefix = "sys/identity/entity/"
     static let entityNamePrefix = "sys/identity/entity-name/"
     static let aliasPrefix = "sys/identity/alias/"
@@ -55,6 +65,7 @@ struct IdentityStore {
 
     /// Writes an entity and its name index (dropping the old name's index on a rename).
     func save(_ entity: Entity, previousName: String? = nil) async throws {
+        willChange()
         await storage.lock(Self.entityNamePrefix + Self.nameKey(entity.name))
         if let holder = try await self.entity(name: entity.name), holder.id != entity.id {
             throw TresorError.badRequest("entity name is already in use")
@@ -68,6 +79,7 @@ struct IdentityStore {
 
     /// Deletes an entity with its aliases.
     func delete(entityID: String) async throws {
+        willChange()
         guard let entity = try await entity(id: entityID) else { return }
         for alias in try await aliases(of: entityID) { try await delete(aliasID: alias.id) }
         try await storage.delete(Self.entityNamePrefix + Self.nameKey(entity.name))
@@ -101,6 +113,7 @@ struct IdentityStore {
     }
 
     func save(_ alias: EntityAlias, previous: EntityAlias? = nil) async throws {
+        willChange()
         await storage.lock(Self.aliasKey(alias.mountAccessor, alias.name))
         if let holder = try await self.alias(accessor: alias.mountAccessor, name: alias.name), holder.id != alias.id {
             throw TresorError.badRequest("alias with name \"\(alias.name)\" already exists for mount accessor \"\(alias.mountAccessor)\"")
@@ -115,6 +128,7 @@ struct IdentityStore {
     }
 
     func delete(aliasID: String) async throws {
+        willChange()
         guard let alias = try await alias(id: aliasID) else { return }
         try await storage.delete(Self.aliasKey(alias.mountAccessor, alias.name))
         try await storage.delete(Self.aliasesOfPrefix + alias.canonicalID + "/" + alias.id)
