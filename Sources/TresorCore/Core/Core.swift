@@ -177,6 +177,7 @@ import Synchronization
         // The next unseal builds them anew.
         if !retired.isEmpty { Task { for route in retired { await route.backend.cleanup() } } }
         policies.invalidateAll()
+        identityCache.invalidate()
         tokens.forgetSalt()
     }
 

@@ -165,6 +165,8 @@ public enum HAState: Sendable, Equatable {
         for route in retired { await route.backend.cleanup() }
         barrier.dropCache()
         policies.invalidateAll()
+        // Another node may change identities while this one stands by.
+        identityCache.invalidate()
         tokens.expiry.removeAll()
         leaseExpiry.removeAll()
         try? await haLock?.release(identity: haIdentity)
