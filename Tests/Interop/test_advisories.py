@@ -81,6 +81,9 @@ def test_cve_2025_64761_root_on_a_group_or_entity_is_refused_in_any_case(tresor)
 
 
 def test_ghsa_59w7_v8rr_pr4p_template_values_cannot_widen_a_policy_path(tresor):
+    for option in ("allow_wildcards_in_identity_templates", "allow_slashes_in_identity_templates"):
+        refused = tresor.http("PUT", "sys/policies/acl/tmpl-opt", json={"policy": 'path "x/*" { capabilities = ["read"] }', option: True})
+        assert refused.status_code == 400 and option in refused.json()["errors"][0]
     assert tresor.bao("auth", "enable", "-path=userpass-tmpl", "userpass").returncode == 0
     accessor = tresor.http("GET", "sys/auth").json()["data"]["userpass-tmpl/"]["accessor"]
     policy = 'path "secret/data/{{identity.entity.name}}/*" {\n  capabilities = ["create", "read", "update"]\n}\n'

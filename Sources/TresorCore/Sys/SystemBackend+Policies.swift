@@ -18,6 +18,12 @@ extension SystemBackend {
                 let name = ctx.capture("name")
                 let text = try fields.string(field)
                 guard !text.isEmpty else { throw TresorError.badRequest("'\(field)' parameter not supplied or empty") }
+                // GHSA-59w7-v8rr-pr4p: template values never widen a path, and there is no opt-out.
+                for option in ["allow_wildcards_in_identity_templates", "allow_slashes_in_identity_templates"] where fields.has(option) {
+                    if try fields.bool(option) {
+                        throw TresorError.badRequest("\(option) is not supported: a policy template value holding +, * or / never fills a path")
+                    }
+                }
                 let policy = try await store.put(name, text: text, storage: ctx.transaction)
                 ctx.transaction.afterCommit { store.invalidate(policy.name) }
                 return nil
@@ -48,7 +54,10 @@ extension SystemBackend {
             ]),
             PathSpec("policies/acl/", handlers: [.list: list]),
             PathSpec("policies/acl", handlers: [.list: list]),
-            PathSpec("policies/acl/{name}", fields: [FieldSpec("name", .string), FieldSpec("policy", .string)], handlers: [
+            PathSpec("policies/acl/{name}", fields: [
+                FieldSpec("name", .string), FieldSpec("policy", .string), FieldSpec("allow_wildcards_in_identity_templates", .bool),
+                FieldSpec("allow_slashes_in_identity_templates", .bool),
+            ], handlers: [
                 .read: { ctx, _ in
                     let name = PolicyParser.normalize(ctx.capture("name"))
                     guard let policy = try await store.get(name, storage: ctx.transaction) else { return nil }
