@@ -46,6 +46,10 @@ let package = Package(
             dependencies: [
                 "HCL", "TresorJSON",
                 .product(name: "Crypto", package: "swift-crypto"),
+                // Identity tokens (OIDC): RSA keys and JWT signing.
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "ExtrasBase64", package: "swift-extras-base64"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "HeapModule", package: "swift-collections"),
             ],

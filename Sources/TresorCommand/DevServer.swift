@@ -24,8 +24,11 @@ enum DevServer {
         var registry = BackendRegistry()
         SecretsEngines.register(into: &registry)
         AuthMethods.register(into: &registry)
+        // The address clients reach this server at: identity tokens name it as their issuer.
+        let apiAddress = ProcessInfo.processInfo.environment["VAULT_API_ADDR"].flatMap { $0.isEmpty ? nil : $0 } ?? "http://\(host):\(port)"
         let core = Core(physical: InMemoryBackend(), registry: registry, storageType: "inmem",
-                        auditSettings: AuditSettings(makeDevice: AuditDevices.factory(allowPrefix: false)), logger: logger)
+                        auditSettings: AuditSettings(makeDevice: AuditDevices.factory(allowPrefix: false)), logger: logger,
+                        apiAddress: apiAddress)
         let reopenOnHangUp = AuditReopener(core: core)
         defer { reopenOnHangUp.cancel() }
 

@@ -1,10 +1,16 @@
 import Foundation
 
-/// `identity/`: entities, groups and their aliases (Vault's paths and JSON). Mounted by the core on every
-/// server, like `sys/` and `cubbyhole/`. OIDC tokens and logins that create entities are still
-/// to come.
+/// `identity/`: entities, groups and their aliases, and identity tokens (Vault's paths and JSON).
+/// Mounted by the core on every server, like `sys/` and `cubbyhole/`.
 struct IdentityBackend: LogicalBackend {
     let paths: [PathSpec]
+    let specialPaths = SpecialPaths(unauthenticated: IdentityBackend.oidcUnauthenticated)
+    private let clock: @Sendable () -> Date
+
+    func periodic(storage: StorageView, mount: MountEntry) async throws {
+        // The identity store keeps its state in the core's own storage, beyond the mount's view.
+        try await Self.maintainOIDCKeys(storage: storage.base, now: clock())
+    }
 
     /// Which one of name, id, alias_id and alias_name a lookup names; exactly one is allowed.
     static func lookupCriterion(_ fields: FieldData) throws -> String {
@@ -109,7 +115,8 @@ struct IdentityBackend: LogicalBackend {
             return LogicalResponse(data: ["canonical_id": .string(updated.canonicalID), "id": .string(updated.id)])
         }
 
-        paths = Self.groupPaths(core) + [
+        clock = core.clock
+        paths = Self.groupPaths(core) + Self.oidcPaths(core) + [
             PathSpec("entity", fields: entityFields, handlers: [
                 .update: { ctx, fields in
                     let store = store(ctx)
