@@ -42,14 +42,18 @@ public struct TokenRoleSettings: Codable, Sendable, Equatable {
         }
         if fields.has("token_no_default_policy") { noDefaultPolicy = try fields.bool("token_no_default_policy") }
         if fields.has("token_type") {
+            // `default` takes the mount's tuned type (service unless tuned otherwise).
             let requested = try fields.string("token_type")
-            guard ["", "default", "service", "default-service"].contains(requested) else {
-                throw TresorError.badRequest("token_type \"\(requested)\" is not supported (service tokens only)")
+            guard ["", "default", "service", "batch"].contains(requested) else {
+                throw TresorError.badRequest("invalid 'token_type' value \"\(requested)\"")
             }
             type = requested.isEmpty ? "default" : requested
         }
         guard ttl >= 0, maxTTL >= 0, period >= 0, explicitMaxTTL >= 0, numUses >= 0 else {
             throw TresorError.badRequest("token TTLs and use counts cannot be negative")
+        }
+        if type == "batch" && period > 0 {
+            throw TresorError.badRequest("'token_type' cannot be 'batch' or 'default_batch' when set to generate periodic tokens")
         }
         if maxTTL > 0 && ttl > maxTTL { throw TresorError.badRequest("token_ttl cannot be greater than token_max_ttl") }
     }
@@ -69,7 +73,7 @@ public struct TokenRoleSettings: Codable, Sendable, Equatable {
         let cap: Int64 = limits.min() ?? 0
         return LoginGrant(policies: policies, metadata: metadata, displayName: displayName, ttl: ttl, maxTTL: cap,
                           period: period, numUses: numUses, noDefaultPolicy: noDefaultPolicy, boundCIDRs: boundCIDRs,
-                          internalData: internalData)
+                          internalData: internalData, tokenType: type)
     }
 }
 

@@ -290,13 +290,14 @@ extension Core {
         params.numUses = grant.numUses
         params.renewable = grant.renewable
         params.path = request.path
+        params.batch = MountEntry.issuesBatchTokens(tuned: mount.config.tokenType, requested: grant.tokenType)
         if let alias = grant.aliasName, !alias.isEmpty {
             params.entityID = try await entityForLogin(alias: alias, mount: mount, storage: transaction)
         }
         let (token, entry) = try await tokens.create(params, parent: nil, storage: transaction)
         var auth = AuthResponse(clientToken: token, accessor: entry.accessor, policies: entry.policies, tokenPolicies: entry.policies,
                                 metadata: entry.meta, leaseDuration: entry.creationTTL, renewable: entry.renewable,
-                                orphan: true, numUses: max(entry.numUses, 0))
+                                orphan: true, numUses: max(entry.numUses, 0), tokenType: entry.type)
         auth.entityID = entry.entityID ?? ""
         if entry.entityID != nil {
             auth.identityPolicies = try await effectivePolicies(entry, storage: transaction).filter { !entry.policies.contains($0) }

@@ -44,6 +44,27 @@ public struct MountEntry: Codable, Sendable, Equatable {
         self.kind = kind
     }
 
+    /// Whether a login through an auth mount tuned to `tuned` gets a batch token, its role
+    /// having asked for `requested`: `service` and `batch` mounts decide, `default-*` mounts
+    /// follow the role and fall back to their own type.
+    static func issuesBatchTokens(tuned: String, requested: String) -> Bool {
+        switch tuned {
+        case "service": return false
+        case "batch": return true
+        case "default-batch": return requested != "service"
+        default: return requested == "batch"
+        }
+    }
+
+    /// Refuses a `token_type` an auth mount cannot be tuned to.
+    static func validate(tokenType: String, mountType: String) throws(TresorError) {
+        guard !tokenType.isEmpty else { return }
+        guard mountType != "token" else { throw TresorError.badRequest("'token_type' cannot be set for 'token' or 'ns_token' auth mounts") }
+        guard ["default-service", "default-batch", "service", "batch"].contains(tokenType) else {
+            throw TresorError.badRequest("invalid value for 'token_type'")
+        }
+    }
+
     /// Where the backend's data lives; keyed by UUID so a remount keeps its data.
     public var storagePrefix: String {
         kind == .auth ? "auth/\(uuid)/" : "logical/\(uuid)/"

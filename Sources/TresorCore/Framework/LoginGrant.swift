@@ -17,10 +17,13 @@ public struct LoginGrant: Sendable, Equatable {
     /// How the auth method names the caller (userpass: the username; AppRole: the role id;
     /// Kubernetes: the service account's uid or name): the identity alias the login maps to.
     public var aliasName: String?
+    /// The method's role's `token_type`: `default` (the mount's tuned type), `service` or `batch`.
+    public var tokenType: String
 
     public init(policies: [String], metadata: [String: String] = [:], displayName: String, ttl: Int64 = 0, maxTTL: Int64 = 0,
                 period: Int64 = 0, numUses: Int64 = 0, noDefaultPolicy: Bool = false, boundCIDRs: [String] = [],
-                renewable: Bool = true, internalData: [String: String] = [:]) {
+                renewable: Bool = true, internalData: [String: String] = [:], tokenType: String = "default") {
+        self.tokenType = tokenType
         self.policies = policies
         self.metadata = metadata
         self.displayName = displayName

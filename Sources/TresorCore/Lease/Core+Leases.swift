@@ -19,9 +19,13 @@ extension Core {
     func registerLease(_ grant: SecretGrant, request: LogicalRequest, mount: MountEntry, token: TokenEntry?,
                        transaction: RequestTransaction) async throws -> LeaseResponse {
         let limits = tokens.ttl.effective(for: mount)
-        let maxTTL = grant.maxTTL > 0 ? min(grant.maxTTL, limits.maxTTL) : limits.maxTTL
-        let ttl = min(grant.ttl > 0 ? grant.ttl : limits.defaultTTL, maxTTL)
         let now = clock()
+        var maxTTL = grant.maxTTL > 0 ? min(grant.maxTTL, limits.maxTTL) : limits.maxTTL
+        // A batch token cannot be revoked, so its leases end when it does; a child batch token's
+        // leases are also the parent's, revoked with it.
+        let batch = token?.type == "batch"
+        if batch, let token { maxTTL = min(maxTTL, token.remainingTTL(at: now)) }
+        let ttl = min(grant.ttl > 0 ? grant.ttl : limits.defaultTTL, maxTTL)
         let leaseID = request.path + "/" + TokenCrypto.randomString(24)
         let entry = LeaseEntry(
             leaseID: leaseID, path: request.path, mountAccessor: mount.accessor, secretType: grant.type,
@@ -29,7 +33,7 @@ extension Core {
             expireTime: now.addingTimeInterval(TimeInterval(ttl)), maxExpireTime: now.addingTimeInterval(TimeInterval(maxTTL)),
             lastRenewalTime: nil, renewable: grant.renewable, ttl: ttl, revokeAttempts: 0, lastRevokeError: nil, irrevocable: false)
         try await transaction.putJSON(Self.leasePrefix + leaseID, entry)
-        if let owner = token?.id {
+        if let owner = batch ? token?.parent : token?.id {
             try await transaction.put(Self.tokenIndexKey(owner, leaseID), Array(leaseID.utf8))
         }
         let deadline = entry.expireTime

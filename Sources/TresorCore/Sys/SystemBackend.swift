@@ -62,6 +62,11 @@ extension SystemBackend {
         config.passthroughRequestHeaders = try configSchema.strings("passthrough_request_headers")
         config.allowedResponseHeaders = try configSchema.strings("allowed_response_headers")
         config.tokenType = try configSchema.string("token_type")
+        if kind == .auth {
+            try MountEntry.validate(tokenType: config.tokenType, mountType: type)
+        } else if !config.tokenType.isEmpty {
+            throw TresorError.badRequest("'token_type' can only be set on auth mounts")
+        }
         if config.maxLeaseTTL > 0 && config.defaultLeaseTTL > config.maxLeaseTTL {
             throw TresorError.badRequest("given default lease TTL greater than given max lease TTL")
         }
@@ -121,7 +126,15 @@ extension SystemBackend {
         if fields.has("audit_non_hmac_response_keys") { entry.config.auditNonHMACResponseKeys = try fields.strings("audit_non_hmac_response_keys") }
         if fields.has("passthrough_request_headers") { entry.config.passthroughRequestHeaders = try fields.strings("passthrough_request_headers") }
         if fields.has("allowed_response_headers") { entry.config.allowedResponseHeaders = try fields.strings("allowed_response_headers") }
-        if fields.has("token_type") { entry.config.tokenType = try fields.string("token_type") }
+        if fields.has("token_type") {
+            let type = try fields.string("token_type")
+            if entry.kind == .auth {
+                try MountEntry.validate(tokenType: type, mountType: entry.type)
+            } else if !type.isEmpty {
+                throw TresorError.badRequest("'token_type' can only be modified on auth mounts")
+            }
+            entry.config.tokenType = type
+        }
         if fields.has("force_no_cache") { entry.config.forceNoCache = try fields.bool("force_no_cache") }
     }
 

@@ -31,10 +31,9 @@ struct TokenBackend: LogicalBackend {
                 params.displayName = try fields.string("display_name")
                 params.numUses = try fields.int("num_uses")
                 params.renewable = try fields.bool("renewable")
-                let type = try fields.string("type")
-                guard type.isEmpty || type == "service" || type == "default" else {
-                    throw TresorError.badRequest("token type \"\(type)\" is not supported")
-                }
+                var type = try fields.string("type")
+                if type.isEmpty { type = "default" }
+                guard ["default", "service", "batch"].contains(type) else { throw TresorError.badRequest("invalid 'token_type' value") }
                 guard params.numUses >= 0 else { throw TresorError.badRequest("number of uses cannot be negative") }
                 guard params.ttl >= 0, params.explicitMaxTTL >= 0, params.period >= 0 else {
                     throw TresorError.badRequest("TTLs cannot be negative")
@@ -47,7 +46,9 @@ struct TokenBackend: LogicalBackend {
                         throw TresorError.badRequest("unknown role \(roleName)")
                     }
                     try role.apply(to: &params, parent: parent)
+                    type = try role.tokenType(requested: type)
                 }
+                params.batch = type == "batch"
                 if orphanPath {
                     params.orphan = true
                     params.path = "auth/token/create-orphan"
@@ -69,6 +70,7 @@ struct TokenBackend: LogicalBackend {
             guard let entry = try await store.lookup(token: token, storage: ctx.transaction) else {
                 throw TresorError.badRequest("token to revoke not found")
             }
+            guard entry.type != "batch" else { throw TresorError.badRequest("batch tokens cannot be revoked") }
             if orphan {
                 try await store.revokeOrphan(hash: entry.id, storage: ctx.transaction)
             } else {
@@ -76,6 +78,7 @@ struct TokenBackend: LogicalBackend {
             }
         }
         let renew: @Sendable (RequestContext, TokenEntry, String, FieldData) async throws -> LogicalResponse = { ctx, entry, token, fields in
+            guard entry.type != "batch" else { throw TresorError.badRequest("batch tokens cannot be renewed") }
             var increment = try fields.duration("increment")
             // A login token is renewed only if its auth method still stands behind it.
             if let accessor = entry.authMountAccessor {
@@ -211,7 +214,7 @@ struct TokenBackend: LogicalBackend {
     static func auth(token: String, _ entry: TokenEntry, ttl: Int64) -> AuthResponse {
         var auth = AuthResponse(clientToken: token, accessor: entry.accessor, policies: entry.policies, tokenPolicies: entry.policies,
                                 metadata: entry.meta, leaseDuration: ttl, renewable: entry.renewable,
-                                orphan: entry.isOrphan, numUses: max(entry.numUses, 0))
+                                orphan: entry.isOrphan, numUses: max(entry.numUses, 0), tokenType: entry.type)
         auth.entityID = entry.entityID ?? ""
         return auth
     }

@@ -8,9 +8,12 @@ public struct TokenCrypto: Sendable {
     /// The HMAC with the salt already absorbed: each hash copies it instead of redoing the key
     /// schedule, which showed in profiles of token lookups.
     let keyed: HMAC<SHA256>
+    /// Seals and opens batch tokens, under a key derived from the same salt.
+    let batch: BatchTokenSeal
 
     public init(salt: SymmetricKey) {
         keyed = HMAC<SHA256>(key: salt)
+        batch = BatchTokenSeal(salt: salt)
     }
 
     /// Random base62 text; rejection sampling keeps every character equally likely.

@@ -64,12 +64,23 @@ struct TokenRole: Codable, Sendable, Equatable {
         if fields.has("token_num_uses") { numUses = try fields.int("token_num_uses") }
         if fields.has("token_type") {
             let type = try fields.string("token_type")
-            guard ["default", "default-service", "service"].contains(type) else {
-                throw TresorError.badRequest("token_type \"\(type)\" is not supported: Tresor issues service tokens")
+            guard ["default", "default-service", "service", "default-batch", "batch"].contains(type) else {
+                throw TresorError.badRequest("invalid 'token_type' value \"\(type)\"")
             }
             tokenType = type == "default" ? "default-service" : type
         }
         guard period >= 0, explicitMaxTTL >= 0, numUses >= 0 else { throw TresorError.badRequest("TTLs and use counts cannot be negative") }
+        if tokenType == "batch" || tokenType == "default-batch" {
+            if period > 0 { throw TresorError.badRequest("'token_type' cannot be 'batch' or 'default_batch' when set to generate periodic tokens") }
+            if numUses > 0 { throw TresorError.badRequest("'token_type' cannot be 'batch' or 'default_batch' when set to generate tokens with limited use count") }
+        }
+        // A role of batch tokens says what they are: orphans (no parent revokes them) that cannot be renewed.
+        if tokenType == "batch" && !orphan {
+            throw TresorError.badRequest("'token_type' cannot be 'batch' when role is set to generate non-orphan tokens")
+        }
+        if tokenType == "batch" && renewable {
+            throw TresorError.badRequest("'token_type' cannot be 'batch' when role is set to generate renewable tokens")
+        }
     }
 
     var json: [String: JSONValue] {
@@ -120,6 +131,20 @@ struct TokenRole: Codable, Sendable, Equatable {
             if let refused = effective.first(where: disallowed) {
                 throw TresorError.badRequest("token policy \"\(refused)\" is disallowed by this role")
             }
+        }
+    }
+
+    /// The type of a token made through the role: `service` and `batch` are fixed, the
+    /// `default-*` types give the caller's choice or their own.
+    func tokenType(requested: String) throws(TresorError) -> String {
+        switch tokenType {
+        case "service", "batch":
+            guard requested == "default" || requested == tokenType else {
+                throw TresorError.badRequest("role \"\(name)\" only issues \(tokenType) tokens")
+            }
+            return tokenType
+        case "default-batch": return requested == "default" ? "batch" : requested
+        default: return requested == "default" ? "service" : requested
         }
     }
 

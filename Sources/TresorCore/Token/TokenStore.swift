@@ -34,6 +34,8 @@ import Synchronization
     var role: String?
     /// The identity entity of a login token; children inherit their parent's.
     var entityID: String?
+    /// A batch token: sealed into its own ID, never stored.
+    public var batch = false
 
     public init() {}
 }
@@ -93,12 +95,27 @@ import Synchronization
         return crypto.hash(value)
     }
 
+    private func batchSeal() throws -> BatchTokenSeal {
+        guard let crypto = crypto.withLock({ $0 }) else { throw TresorError.sealed }
+        return crypto.batch
+    }
+
     // MARK: lookup
 
     /// The live entry for a token, or nil when unknown, expired or used up.
     public func lookup(token: String, storage: Storage, now: Date = Date()) async throws -> TokenEntry? {
         guard !token.isEmpty else { return nil }
+        if token.hasPrefix(BatchTokenSeal.prefix) { return try await lookup(batch: token, storage: storage, now: now) }
         return try await lookup(hash: try hash(token), storage: storage, now: now)
+    }
+
+    /// A batch token's entry, opened from the token itself: live until its TTL ends, and only
+    /// while its parent (if it has one) is.
+    private func lookup(batch token: String, storage: Storage, now: Date) async throws -> TokenEntry? {
+        guard var entry = try batchSeal().open(token), !entry.isExpired(at: now) else { return nil }
+        if let parent = entry.parent, try await lookup(hash: parent, storage: storage, now: now) == nil { return nil }
+        entry.id = try hash(token)
+        return entry
     }
 
     public func lookup(hash: String, storage: Storage, now: Date = Date()) async throws -> TokenEntry? {
@@ -150,6 +167,7 @@ import Synchronization
         if let parent, parent.numUses != 0 {
             throw TresorError.badRequest("restricted use token cannot generate child tokens")
         }
+        if parent?.type == "batch" { throw TresorError.badRequest("batch tokens cannot create more tokens") }
         if isLogin, (params.policies ?? []).contains(where: { PolicyParser.normalize($0) == "root" }) {
             throw TresorError.badRequest("auth methods cannot create root tokens")
         }
@@ -186,6 +204,9 @@ import Synchronization
         if params.explicitMaxTTL > 0 && (ttl == 0 || ttl > params.explicitMaxTTL) { ttl = params.explicitMaxTTL }
         if ttl > self.ttl.maxTTL { ttl = self.ttl.maxTTL }
 
+        if params.batch {
+            return try createBatch(params, policies: policies, ttl: ttl, parent: parent, now: now)
+        }
         let token = params.id ?? TokenCrypto.newToken()
         let tokenHash = try hash(token)
         if try await storage.get(Self.idPrefix + tokenHash) != nil {
@@ -215,6 +236,29 @@ import Synchronization
         if let expireTime = entry.expireTime {
             storage.afterCommit { [expiry] in expiry.schedule(tokenHash, at: expireTime) }
         }
+        return (token, entry)
+    }
+
+    /// A batch token: the entry is sealed into the token and nothing is written.
+    private func createBatch(_ params: TokenParams, policies: [String], ttl: Int64, parent: TokenEntry?, now: Date) throws -> (String, TokenEntry) {
+        guard params.numUses == 0 else { throw TresorError.badRequest("batch tokens cannot have \"num_uses\" set") }
+        guard params.period == 0 else { throw TresorError.badRequest("batch tokens cannot have \"period\" set") }
+        guard !policies.contains("root") else { throw TresorError.badRequest("batch tokens cannot be root tokens") }
+        guard params.id == nil else { throw TresorError.badRequest("batch tokens cannot have a custom ID") }
+        guard ttl > 0 else { throw TresorError.badRequest("batch tokens must have a TTL") }
+        let display = params.exactDisplayName ? params.displayName
+            : params.displayName.isEmpty ? "token" : "token-" + params.displayName
+        var entry = TokenEntry(
+            id: "", accessor: "", parent: params.orphan ? nil : parent?.id,
+            policies: policies, meta: params.meta, displayName: display, path: params.path,
+            numUses: 0, creationTime: now, creationTTL: ttl, explicitMaxTTL: params.explicitMaxTTL, period: 0, renewable: false,
+            expireTime: now.addingTimeInterval(TimeInterval(ttl)), issueTime: now, lastRenewalTime: nil,
+            cubbyholeID: "", type: "batch", authMountAccessor: params.authMountAccessor, loginData: nil,
+            boundCIDRs: params.login?.boundCIDRs.isEmpty == false ? params.login?.boundCIDRs : params.boundCIDRs.isEmpty ? nil : params.boundCIDRs)
+        entry.role = params.role
+        entry.entityID = params.entityID ?? (params.orphan ? nil : parent?.entityID)
+        let token = try batchSeal().seal(entry)
+        entry.id = try hash(token)
         return (token, entry)
     }
 

@@ -8,6 +8,10 @@ struct CubbyholeBackend: LogicalBackend {
         /// The caller's own corner of the mount.
         @Sendable func storage(_ ctx: RequestContext) throws -> StorageView {
             guard let token = ctx.token else { throw TresorError.permissionDenied }
+            // A batch token is stored nowhere, so nothing could destroy its cubbyhole with it.
+            guard token.type != "batch", !token.cubbyholeID.isEmpty else {
+                throw TresorError.badRequest("cubbyhole operations are only supported by 'service' type tokens")
+            }
             return ctx.storage.sub(token.cubbyholeID + "/")
         }
         paths = [
