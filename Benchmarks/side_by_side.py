@@ -28,6 +28,7 @@ from postgres_cluster import PostgresCluster  # noqa: E402
 from production import make_tls  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import identity_bench  # noqa: E402
 import pki_bench  # noqa: E402
 
 CREATE_ROLE = """CREATE ROLE "{{name}}" WITH LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}';"""
@@ -226,7 +227,7 @@ def run_alternating(servers, workload, rounds, seconds, results, script_args=())
     for _ in range(rounds):
         for server in servers:
             # A body file of each server's own (transit ciphertexts and signatures differ).
-            args = (server.bodies[script_args[0]],) if script == "post_file.lua" else script_args
+            args = (server.bodies[script_args[0]],) if script in ("post_file.lua", "get_as_token.lua") else script_args
             rps, p99, errors = wrk(server, path.replace("{ocsp}", server.ocsp_path), script, conns, seconds, args)
             entry = results.setdefault(name, {}).setdefault(server.name, {"rps": [], "p99": [], "errors": 0})
             entry["rps"].append(rps)
@@ -260,6 +261,7 @@ def main():
             server.setup_userpass()
             server.setup_transit()
             pki_bench.setup(server)
+            identity_bench.setup(server)
         # Start-up is sampled on a quiet machine, before any load, alternating the servers: after
         # the load, a collector still returning memory would be measured along with the launch.
         launches = {s.name: [s.startup] for s in servers}
@@ -274,6 +276,8 @@ def main():
             run_alternating(servers, workload, args.rounds, args.seconds, results, (body,))
         for workload, body in pki_bench.WORKLOADS:
             run_alternating(servers, workload, args.rounds, args.seconds, results, (body,) if body else ())
+        for workload, body in identity_bench.WORKLOADS:
+            run_alternating(servers, workload, args.rounds, args.seconds, results, (body,))
         crl_seconds = {s.name: pki_bench.crl_rebuild_seconds(s, args.crl_revoked) for s in servers} if args.crl_revoked else {}
         contended = ("KV v2 read (16 conns) during 50 userpass logins",) + KV_READ[1:]
         run_under_logins(servers, contended, 50, args.rounds, args.seconds, results)

@@ -15,7 +15,7 @@ from conftest import BAO_BIN, TRESOR_BIN, free_port
 
 class ProductionServer:
     def __init__(self, workdir: Path, seal: str = "", extra_env=None, tls=None, storage=None, listener_extra: str = "",
-                 client_cert=None):
+                 client_cert=None, extra_config: str = ""):
         self.dir = workdir
         self.port = free_port()
         self.tls = tls
@@ -40,6 +40,7 @@ listener "tcp" {{
 api_addr = "{self.addr}"
 disable_mlock = true
 ui = true
+{extra_config}
 ''')
         self.env = dict(os.environ, HOME=str(workdir), **(extra_env or {}))
         self.proc = None

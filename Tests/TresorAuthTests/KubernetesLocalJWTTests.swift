@@ -9,6 +9,20 @@ import Testing
 /// point 6). The host points nowhere: a test that reached the network would fail differently.
 @Suite struct KubernetesLocalJWTTests {
     let signer = ES256PrivateKey()
+    /// A CA of no API server: with `disable_local_ca_jwt`, a CA must be configured.
+    static let caPEM = """
+        -----BEGIN CERTIFICATE-----
+        MIIBkDCCATWgAwIBAgIUdtOYh+U49xE6/7uKEvBAMUEzdxQwCgYIKoZIzj0EAwIw
+        HTEbMBkGA1UEAwwSa3ViZXJuZXRlcy10ZXN0LWNhMB4XDTI2MTIwMjA1NDg0MVoX
+        DTM2MTEyOTA1NDg0MVowHTEbMBkGA1UEAwwSa3ViZXJuZXRlcy10ZXN0LWNhMFkw
+        EwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEutZq+p+kXozObYf9AqAEXoTKrQabR5+N
+        1ea75YDI/LqWreJECm1iRYPnZZ/GIqtNARMKfQQv24BZUneOutsaFaNTMFEwHQYD
+        VR0OBBYEFMCXG4OEQEFyiCKtHr1HYcMyS9t0MB8GA1UdIwQYMBaAFMCXG4OEQEFy
+        iCKtHr1HYcMyS9t0MA8GA1UdEwEB/wQFMAMBAf8wCgYIKoZIzj0EAwIDSQAwRgIh
+        APKMzA1wEgWkB2RuVdm9VlTdu5sP1b4zfI9Pdz83J6A3AiEAiA83ICC7DInvYe0U
+        MuktDqPDi3lAnCS20Zx562AhgsU=
+        -----END CERTIFICATE-----
+        """
 
     func core(issuer: String = "") async throws -> (Core, String) {
         var registry = BackendRegistry()
@@ -18,7 +32,7 @@ import Testing
         _ = try await request(core, .update, "sys/auth/kubernetes", token: root, data: ["type": "kubernetes"])
         var config: [String: JSONValue] = [
             "kubernetes_host": "https://127.0.0.1:9", "pem_keys": .string(signer.publicKey.pemRepresentation),
-            "disable_local_ca_jwt": true,
+            "disable_local_ca_jwt": true, "kubernetes_ca_cert": .string(Self.caPEM),
         ]
         if !issuer.isEmpty {
             config["issuer"] = .string(issuer)

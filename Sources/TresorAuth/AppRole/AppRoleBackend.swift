@@ -55,9 +55,17 @@ struct AppRoleBackend: LogicalBackend, LoginRenewer {
             let secret = try fields.string("secret_id")
             guard !secret.isEmpty else { throw TresorError.badRequest("missing secret_id") }
             let key = "secret-id/\(hmac(name))/\(hmac(secret))"
-            await ctx.storage.lock(key)
             guard var entry = try await ctx.storage.getJSON(key, as: SecretID.self), !entry.isExpired(at: Date()) else {
                 throw TresorError.badRequest("invalid role or secret ID")
+            }
+            if entry.numUses > 0 {
+                // Only a counted secret id is written by a login: only then do logins with it take
+                // turns (the lock lasts until the commit), and the count is read again under it.
+                await ctx.storage.lock(key)
+                guard let current = try await ctx.storage.getJSON(key, as: SecretID.self), !current.isExpired(at: Date()) else {
+                    throw TresorError.badRequest("invalid role or secret ID")
+                }
+                entry = current
             }
             let address = ctx.request.remoteAddress ?? ""
             for list in [role.secretIDBoundCIDRs, entry.cidrs] where !list.isEmpty {

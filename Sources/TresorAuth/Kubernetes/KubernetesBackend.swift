@@ -41,6 +41,10 @@ struct KubernetesBackend: LogicalBackend, LoginRenewer {
                     if fields.has("issuer") { config.issuer = try fields.string("issuer") }
                     if fields.has("disable_iss_validation") { config.disableISSValidation = try fields.bool("disable_iss_validation") }
                     if fields.has("disable_local_ca_jwt") { config.disableLocalCAJWT = try fields.bool("disable_local_ca_jwt") }
+                    // Without the pod's own CA file to fall back on, the API server could not be verified.
+                    if config.disableLocalCAJWT && config.caCert.isEmpty {
+                        throw TresorError.badRequest("kubernetes_ca_cert must be given when disable_local_ca_jwt is true")
+                    }
                     try await ctx.storage.putJSON("config", config)
                     return nil
                 },
@@ -87,10 +91,8 @@ struct KubernetesBackend: LogicalBackend, LoginRenewer {
         try role.token.apply(fields)
         guard !role.boundServiceAccountNames.isEmpty else { throw TresorError.badRequest("\"bound_service_account_names\" can not be empty") }
         guard !role.boundServiceAccountNamespaces.isEmpty else { throw TresorError.badRequest("\"bound_service_account_namespaces\" can not be empty") }
-        // A lone "*" for both would let any service account of any namespace in.
-        if role.boundServiceAccountNames == ["*"] && role.boundServiceAccountNamespaces == ["*"] {
-            throw TresorError.badRequest("service account name and namespace can't both be wildcards")
-        }
+        // "*" for both names and namespaces is allowed, as in Vault and OpenBao: the role then
+        // admits any service account the API server vouches for (and `audience` still binds it).
         try await ctx.storage.putJSON("role/" + name, role)
         return nil
     }

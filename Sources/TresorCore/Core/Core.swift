@@ -38,6 +38,8 @@ import Synchronization
     let rootGeneration = Mutex<RootGeneration?>(nil)
     /// Entities' policies and template values for requests of login tokens.
     let identityCache = IdentityCache()
+    /// Identity-token signing keys, parsed once.
+    let oidcSigners = OIDCSignerCache()
     /// The rekey in progress, if any (in memory, as Vault keeps it).
     let rekeyState = Mutex<Rekey?>(nil)
     /// Set while `initialize` runs, so two initialisations cannot race.
@@ -178,6 +180,7 @@ import Synchronization
         if !retired.isEmpty { Task { for route in retired { await route.backend.cleanup() } } }
         policies.invalidateAll()
         identityCache.invalidate()
+        oidcSigners.removeAll()
         tokens.forgetSalt()
     }
 
@@ -235,6 +238,7 @@ import Synchronization
             routes.append(RouteTable.Route(mount: mount, backend: try factory.build(mount, core: self)))
         }
         routeTable.withLock { $0 = RouteTable(routes) }
+        try await IdentityStore(storage: direct).indexMembershipsIfNeeded()
         try await setupAudit()
         try await restoreLeases()
     }

@@ -167,6 +167,7 @@ public enum HAState: Sendable, Equatable {
         policies.invalidateAll()
         // Another node may change identities while this one stands by.
         identityCache.invalidate()
+        oidcSigners.removeAll()
         tokens.expiry.removeAll()
         leaseExpiry.removeAll()
         try? await haLock?.release(identity: haIdentity)

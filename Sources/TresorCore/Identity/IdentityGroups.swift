@@ -31,6 +31,12 @@ extension IdentityStore {
     static let groupNamePrefix = "sys/identity/group-name/"
     static let groupAliasPrefix = "sys/identity/group-alias/"
     static let groupAliasKeyPrefix = "sys/identity/group-alias-key/"
+    /// Membership indexes, kept with every group write: `<entity id>/<group id>` and
+    /// `<member group id>/<parent group id>`. A login finds its entity's groups by listing one
+    /// folder, however many groups there are.
+    static let entityMembershipPrefix = "sys/identity/member-entity/"
+    static let groupMembershipPrefix = "sys/identity/member-group/"
+    static let membershipIndexMarker = "sys/identity/member-index"
 
     func group(id: String) async throws -> IdentityGroup? {
         guard !id.isEmpty, !id.contains("/") else { return nil }
@@ -59,6 +65,7 @@ extension IdentityStore {
         if let previousName, Self.nameKey(previousName) != Self.nameKey(group.name) {
             try await storage.delete(Self.groupNamePrefix + Self.nameKey(previousName))
         }
+        try await indexMembers(of: group, previous: try await self.group(id: group.id))
         try await storage.putJSON(Self.groupPrefix + group.id, group)
         try await storage.put(Self.groupNamePrefix + Self.nameKey(group.name), Array(group.id.utf8))
     }
@@ -67,6 +74,10 @@ extension IdentityStore {
         storage.afterCommit(changed)
         guard let group = try await group(id: groupID) else { return }
         if let alias = group.aliasID { try await delete(groupAliasID: alias) }
+        var emptied = group
+        emptied.memberEntityIDs = nil
+        emptied.memberGroupIDs = nil
+        try await indexMembers(of: emptied, previous: group)
         try await storage.delete(Self.groupNamePrefix + Self.nameKey(group.name))
         try await storage.delete(Self.groupPrefix + groupID)
     }
@@ -119,22 +130,44 @@ extension IdentityStore {
         }
     }
 
+    /// Brings the membership indexes from `previous`'s members to `group`'s.
+    private func indexMembers(of group: IdentityGroup, previous: IdentityGroup?) async throws {
+        for (prefix, before, after) in [(Self.entityMembershipPrefix, previous?.memberEntityIDs, group.memberEntityIDs),
+                                        (Self.groupMembershipPrefix, previous?.memberGroupIDs, group.memberGroupIDs)] {
+            let old = Set(before ?? []), new = Set(after ?? [])
+            for member in old.subtracting(new) where Self.isPlainID(member) { try await storage.delete(prefix + member + "/" + group.id) }
+            for member in new.subtracting(old) where Self.isPlainID(member) { try await storage.put(prefix + member + "/" + group.id, []) }
+        }
+    }
+
+    static func isPlainID(_ id: String) -> Bool { !id.isEmpty && !id.contains("/") && id != "." && id != ".." }
+
+    /// Builds the membership indexes for groups written before they existed (once per store).
+    func indexMembershipsIfNeeded() async throws {
+        guard try await storage.get(Self.membershipIndexMarker) == nil else { return }
+        for group in try await groups() { try await indexMembers(of: group, previous: nil) }
+        try await storage.put(Self.membershipIndexMarker, Array("1".utf8))
+    }
+
     /// The groups that list `entityID` directly, and those above them.
     func groupIDs(ofEntity entityID: String) async throws -> (direct: [String], inherited: [String]) {
-        let all = try await groups()
-        let direct = all.filter { $0.memberEntityIDs?.contains(entityID) == true }.map(\.id)
+        guard Self.isPlainID(entityID) else { return ([], []) }
+        let direct = try await storage.list(Self.entityMembershipPrefix + entityID + "/").filter { !$0.hasSuffix("/") }
         var inherited: [String] = []
+        var seen = Set(direct)
         var frontier = direct
         while let current = frontier.popLast() {
-            for parent in all where parent.memberGroupIDs?.contains(current) == true && !direct.contains(parent.id) && !inherited.contains(parent.id) {
-                inherited.append(parent.id)
-                frontier.append(parent.id)
+            for parent in try await parentGroupIDs(of: current) where !seen.contains(parent) {
+                seen.insert(parent)
+                inherited.append(parent)
+                frontier.append(parent)
             }
         }
         return (direct.sorted(), inherited.sorted())
     }
 
     func parentGroupIDs(of groupID: String) async throws -> [String] {
-        try await groups().filter { $0.memberGroupIDs?.contains(groupID) == true }.map(\.id).sorted()
+        guard Self.isPlainID(groupID) else { return [] }
+        return try await storage.list(Self.groupMembershipPrefix + groupID + "/").filter { !$0.hasSuffix("/") }.sorted()
     }
 }

@@ -185,7 +185,7 @@ extension IdentityBackend {
                     claims["iat"] = .int(issued)
                     claims["exp"] = .int(issued + role.ttl)
                     claims["namespace"] = "root"
-                    let token = try await signer.sign(claims)
+                    let token = try await signer.sign(claims, cache: core.oidcSigners)
                     return LogicalResponse(data: ["client_id": .string(role.clientID), "token": .string(token), "ttl": .int(role.ttl)])
                 },
             ]),

@@ -46,20 +46,30 @@ struct OIDCSigningKey: Codable, Sendable {
         return OIDCPublicKey(kid: kid, algorithm: algorithm, publicKey: material, expireAt: expireAt)
     }
 
+    /// The private key parsed, as jwt-kit signs with it.
+    func parsed() throws -> OIDCSignerCache.Parsed {
+        switch algorithm {
+        case .rs256: return .rsa(try Insecure.RSA.PrivateKey(pem: privateKey), .sha256)
+        case .rs384: return .rsa(try Insecure.RSA.PrivateKey(pem: privateKey), .sha384)
+        case .rs512: return .rsa(try Insecure.RSA.PrivateKey(pem: privateKey), .sha512)
+        case .es256: return .es256(try ES256PrivateKey(pem: privateKey))
+        case .es384: return .es384(try ES384PrivateKey(pem: privateKey))
+        case .es512: return .es512(try ES512PrivateKey(pem: privateKey))
+        case .edDSA: return .edDSA(EdDSA.PrivateKey(backing: try Curve25519.Signing.PrivateKey(rawRepresentation: Self.raw(privateKey))))
+        }
+    }
+
     /// A compact JWS of `claims`, its header naming this key.
-    func sign(_ claims: [String: JSONValue]) async throws -> String {
+    func sign(_ claims: [String: JSONValue], cache: OIDCSignerCache) async throws -> String {
         // A collection of its own per token: signing never waits on another request's.
         let keys = JWTKeyCollection()
         let id = JWKIdentifier(string: kid)
-        switch algorithm {
-        case .rs256: await keys.add(rsa: try Insecure.RSA.PrivateKey(pem: privateKey), digestAlgorithm: .sha256, kid: id)
-        case .rs384: await keys.add(rsa: try Insecure.RSA.PrivateKey(pem: privateKey), digestAlgorithm: .sha384, kid: id)
-        case .rs512: await keys.add(rsa: try Insecure.RSA.PrivateKey(pem: privateKey), digestAlgorithm: .sha512, kid: id)
-        case .es256: await keys.add(ecdsa: try ES256PrivateKey(pem: privateKey), kid: id)
-        case .es384: await keys.add(ecdsa: try ES384PrivateKey(pem: privateKey), kid: id)
-        case .es512: await keys.add(ecdsa: try ES512PrivateKey(pem: privateKey), kid: id)
-        case .edDSA:
-            await keys.add(eddsa: EdDSA.PrivateKey(backing: try Curve25519.Signing.PrivateKey(rawRepresentation: Self.raw(privateKey))), kid: id)
+        switch try cache.parsed(self) {
+        case .rsa(let key, let digest): await keys.add(rsa: key, digestAlgorithm: digest, kid: id)
+        case .es256(let key): await keys.add(ecdsa: key, kid: id)
+        case .es384(let key): await keys.add(ecdsa: key, kid: id)
+        case .es512(let key): await keys.add(ecdsa: key, kid: id)
+        case .edDSA(let key): await keys.add(eddsa: key, kid: id)
         }
         return try await keys.sign(IdentityTokenClaims(claims: claims), kid: id)
     }
