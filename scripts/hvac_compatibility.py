@@ -42,16 +42,18 @@ def dev_module(start, module):
 
 
 class OpenBaoWithShares:
-    """`bao server` on file storage, initialised with 5 shares and threshold 3, as the key modules need."""
+    """`bao server` on raft storage, initialised with 5 shares and threshold 3, as the key modules need."""
 
     def __init__(self, workdir):
         import subprocess
         self.port = free_port()
         self.addr = f"http://127.0.0.1:{self.port}"
         config = workdir / "bao.hcl"
-        config.write_text(f'storage "file" {{ path = "{workdir / "data"}" }}\n'
-                          f'listener "tcp" {{ address = "127.0.0.1:{self.port}"\n tls_disable = 1 }}\n'
-                          f'api_addr = "{self.addr}"\ndisable_mlock = true\nunsafe_allow_api_audit_creation = true\n')
+        cluster = free_port()
+        (workdir / "data").mkdir()
+        config.write_text(f'storage "raft" {{\n path = "{workdir / "data"}"\n node_id = "n1"\n}}\n'
+                          f'listener "tcp" {{\n address = "127.0.0.1:{self.port}"\n cluster_address = "127.0.0.1:{cluster}"\n tls_disable = 1\n}}\n'
+                          f'api_addr = "{self.addr}"\ncluster_addr = "http://127.0.0.1:{cluster}"\nunsafe_allow_api_audit_creation = true\n')
         self.proc = subprocess.Popen([BAO_BIN, "server", f"-config={config}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                      env=dict(os.environ, HOME=str(workdir)))
         import requests
@@ -64,6 +66,10 @@ class OpenBaoWithShares:
         self.init = requests.put(f"{self.addr}/v1/sys/init", json={"secret_shares": 5, "secret_threshold": 3}, timeout=10).json()
         for key in self.init["keys_base64"][:3]:
             requests.put(f"{self.addr}/v1/sys/unseal", json={"key": key}, timeout=10)
+        for _ in range(200):  # raft elects its one node leader
+            if requests.get(f"{self.addr}/v1/sys/health", timeout=1).status_code == 200:
+                break
+            time.sleep(0.05)
 
     def stop(self):
         self.proc.terminate()
