@@ -74,7 +74,7 @@ public struct AdmissionHandler: Sendable {
             throw InjectorError("error with request namespace: cannot inject into system namespaces: \(namespace)")
         }
         let plan = try AgentPlan(pod: pod, requestNamespace: namespace, settings: settings)
-        return PodPatch.make(pod: pod, plan: plan)
+        return try PodPatch.make(pod: pod, plan: plan)
     }
 
     static func failure(_ status: Int, _ message: String) -> Reply {

@@ -61,6 +61,10 @@ struct AgentPlan: Sendable {
     var copyVolumeMountsFrom = ""
     var shareProcessNamespace: Bool?
     var cacheEnabled = false
+    /// `agent-json-patch` and `agent-init-json-patch`: RFC 6902 patches applied to the sidecar
+    /// and to the init container as built.
+    var sidecarPatch: JSONPatch?
+    var initPatch: JSONPatch?
     var cacheUseAutoAuthToken = "true"
     var cacheListenerPort = "8200"
     var exitOnRetryFailure: Bool
@@ -103,8 +107,6 @@ struct AgentPlan: Sendable {
         "agent-enable-quit": "Tresor's agent has no quit endpoint",
         "agent-disable-idle-connections": "Tresor's agent has no such setting",
         "agent-disable-keep-alives": "Tresor's agent has no such setting",
-        "agent-json-patch": "patching the agent's container is not supported",
-        "agent-init-json-patch": "patching the agent's container is not supported",
         "namespace": "Tresor has no Vault Enterprise namespaces",
         "proxy-address": "Tresor's agent does not use an HTTPS proxy",
         "tls-server-name": "Tresor's agent verifies the server by its address",
@@ -158,6 +160,16 @@ struct AgentPlan: Sendable {
             injectContainers = containerNames
         }
         initFirst = try bool("agent-init-first", false)
+        func patch(_ key: String) throws(InjectorError) -> JSONPatch? {
+            guard let text = value(key), !text.isEmpty else { return nil }
+            do {
+                return try JSONPatch(parsing: text)
+            } catch {
+                throw InjectorError("annotation \(Self.prefix + key): \(error.description)")
+            }
+        }
+        sidecarPatch = try patch("agent-json-patch")
+        initPatch = try patch("agent-init-json-patch")
         prePopulate = try bool("agent-pre-populate", true)
         prePopulateOnly = try bool("agent-pre-populate-only", false)
         tlsSkipVerify = try bool("tls-skip-verify", false)

@@ -8,7 +8,7 @@ enum PodPatch {
     static let initName = "vault-agent-init"
     static let sidecarName = "vault-agent"
 
-    static func make(pod: JSONValue, plan: AgentPlan) -> [JSONValue] {
+    static func make(pod: JSONValue, plan: AgentPlan) throws(InjectorError) -> [JSONValue] {
         var ops: [JSONValue] = []
         let spec = pod["spec"]
         let originalVolumes = spec?["volumes"]?.arrayValue ?? []
@@ -36,7 +36,7 @@ enum PodPatch {
 
         let initContainers = spec?["initContainers"]?.arrayValue ?? []
         if plan.prePopulate {
-            let agent = container(plan, forInit: true, pod: pod, secretMounts: secretMounts)
+            let agent = try patched(container(plan, forInit: true, pod: pod, secretMounts: secretMounts), plan.initPatch, "agent-init-json-patch")
             if plan.initFirst {
                 if !initContainers.isEmpty { ops.append(["op": "remove", "path": "/spec/initContainers"]) }
                 ops += appending([agent] + initContainers, to: "/spec/initContainers", existing: 0)
@@ -51,10 +51,21 @@ enum PodPatch {
             if let share = plan.shareProcessNamespace { ops.append(["op": "add", "path": "/spec/shareProcessNamespace", "value": .bool(share)]) }
         }
         if !plan.prePopulateOnly {
-            ops += appending([container(plan, forInit: false, pod: pod, secretMounts: secretMounts)], to: "/spec/containers", existing: containers.count)
+            let sidecar = try patched(container(plan, forInit: false, pod: pod, secretMounts: secretMounts), plan.sidecarPatch, "agent-json-patch")
+            ops += appending([sidecar], to: "/spec/containers", existing: containers.count)
         }
         ops.append(["op": "add", "path": .string("/metadata/annotations/" + pointerEscaped(AgentPlan.prefix + "agent-inject-status")), "value": "injected"])
         return ops
+    }
+
+    /// The container with the pod's own patch for it applied, as vault-k8s does.
+    static func patched(_ container: JSONValue, _ patch: JSONPatch?, _ annotation: String) throws(InjectorError) -> JSONValue {
+        guard let patch else { return container }
+        do {
+            return try patch.apply(to: container)
+        } catch {
+            throw InjectorError("annotation \(AgentPlan.prefix + annotation): \(error.description)")
+        }
     }
 
     /// Adds items to an array: the whole array when the pod has none, appends otherwise.

@@ -209,6 +209,45 @@ def test_pre_populate_only_adds_no_sidecar(injector):
     assert "home-sidecar" not in [v["name"] for v in result["spec"]["volumes"]]
 
 
+JSON_PATCHES = [
+    [{"op": "add", "path": "/env/-", "value": {"name": "EXTRA", "value": "1"}},
+     {"op": "replace", "path": "/resources/limits/memory", "value": "256Mi"}],
+    [{"op": "remove", "path": "/securityContext/runAsUser"}, {"op": "add", "path": "/args/0", "value": "first"}],
+    [{"op": "copy", "from": "/resources/limits", "path": "/resources/claims~1extra"},
+     {"op": "move", "from": "/env/0", "path": "/env/-"}, {"op": "test", "path": "/name", "value": "vault-agent"}],
+    [{"op": "add", "path": "/lifecycle", "value": {"preStop": {"exec": {"command": ["tresor", "version"]}}}}],
+]
+
+
+@pytest.mark.parametrize("patch", JSON_PATCHES)
+def test_agent_json_patch_is_applied_to_the_containers_as_python_jsonpatch_applies_it(injector, patch):
+    """The pod's own RFC 6902 patches of the agent containers, judged by python's jsonpatch:
+    the container Tresor injects equals the unpatched one with jsonpatch's result of the patch."""
+    plain, _ = patched(seed_pod(), injector.admit(seed_pod()))
+    annotations = dict(SEED_ANNOTATIONS, **{"vault.hashicorp.com/agent-json-patch": json.dumps(patch),
+                                            "vault.hashicorp.com/agent-init-json-patch": json.dumps(patch).replace("vault-agent", "vault-agent-init")})
+    pod = seed_pod(annotations)
+    response = injector.admit(pod)
+    assert response["allowed"] is True, response
+    ops = json.loads(base64.b64decode(response["patch"]))
+    result = jsonpatch.apply_patch(copy.deepcopy(pod), ops)
+    sidecar = next(c for c in plain["spec"]["containers"] if c["name"] == "vault-agent")
+    init = next(c for c in plain["spec"]["initContainers"] if c["name"] == "vault-agent-init")
+    init_patch = json.loads(json.dumps(patch).replace("vault-agent", "vault-agent-init"))
+    assert next(c for c in result["spec"]["containers"] if c["name"] == "vault-agent") == jsonpatch.apply_patch(sidecar, patch)
+    assert next(c for c in result["spec"]["initContainers"] if c["name"] == "vault-agent-init") == jsonpatch.apply_patch(init, init_patch)
+
+
+def test_agent_json_patch_errors_refuse_the_pod_by_name(injector):
+    for value in ("not json", '{"op": "add"}', '[{"op": "explode", "path": "/x"}]', '[{"op": "remove", "path": "/nothing"}]',
+                  '[{"op": "test", "path": "/name", "value": "other"}]', '[{"op": "add", "path": "/args/99", "value": "x"}]'):
+        response = injector.admit(seed_pod(dict(SEED_ANNOTATIONS, **{"vault.hashicorp.com/agent-json-patch": value})))
+        assert response["allowed"] is False, value
+        assert "vault.hashicorp.com/agent-json-patch" in response["status"]["message"], response
+        with pytest.raises(Exception):
+            jsonpatch.apply_patch({"name": "vault-agent", "args": []}, json.loads(value) if value.startswith("[") else value)
+
+
 def test_system_namespaces_and_bad_annotations_are_refused_by_name(injector):
     response = injector.admit(seed_pod(namespace="kube-system"), namespace="kube-system")
     assert response["allowed"] is False
