@@ -20,6 +20,15 @@ public struct GlobalOptions: ParsableArguments {
     @Option(name: .customLong("ca-cert"), help: "PEM file of the CA that signed the server's certificate (env VAULT_CACERT).")
     var caCert: String?
 
+    @Option(name: .customLong("ca-path"), help: "Directory of PEM files of CAs to trust (env VAULT_CAPATH).")
+    var caPath: String?
+
+    @Option(name: .customLong("client-cert"), help: "PEM client certificate for listeners that ask for one (env VAULT_CLIENT_CERT).")
+    var clientCert: String?
+
+    @Option(name: .customLong("client-key"), help: "PEM private key of -client-cert (env VAULT_CLIENT_KEY).")
+    var clientKey: String?
+
     public init() {}
 }
 
@@ -49,9 +58,12 @@ struct CLIContext {
         field = options.field
         let skip = options.tlsSkipVerify || ["1", "true", "t"].contains(Self.env(environment, "SKIP_VERIFY")?.lowercased() ?? "")
         do {
-            client = try VaultClient(address: address, caCertFile: options.caCert ?? Self.env(environment, "CACERT"), skipVerify: skip)
+            client = try VaultClient(address: address, caCertFile: options.caCert ?? Self.env(environment, "CACERT"), skipVerify: skip,
+                                     caPath: options.caPath ?? Self.env(environment, "CAPATH"),
+                                     clientCertFile: options.clientCert ?? Self.env(environment, "CLIENT_CERT"),
+                                     clientKeyFile: options.clientKey ?? Self.env(environment, "CLIENT_KEY"))
         } catch {
-            throw CLIFailure.usage("Error loading CA certificate: \(error)")
+            throw CLIFailure.usage("Error loading TLS certificates: \(error)")
         }
     }
 

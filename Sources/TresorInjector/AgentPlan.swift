@@ -64,6 +64,10 @@ struct AgentPlan: Sendable {
     /// `agent-json-patch` and `agent-init-json-patch`: RFC 6902 patches applied to the sidecar
     /// and to the init container as built.
     var sidecarPatch: JSONPatch?
+    /// `agent-revoke-on-shutdown`: the sidecar's preStop hook revokes its token after
+    /// `agent-revoke-grace` seconds.
+    var revokeOnShutdown = false
+    var revokeGrace: UInt64 = 5
     var initPatch: JSONPatch?
     var cacheUseAutoAuthToken = "true"
     var cacheListenerPort = "8200"
@@ -102,7 +106,6 @@ struct AgentPlan: Sendable {
     /// vault-k8s annotations Tresor's agent cannot honour, refused when set to anything but their
     /// off value.
     static let refused: [String: String] = [
-        "agent-revoke-on-shutdown": "Tresor's agent image has no shell for the preStop hook that revokes the token",
         "agent-cache-exit-on-err": "Tresor's agent has no persistent cache",
         "agent-enable-quit": "Tresor's agent has no quit endpoint",
         "agent-disable-idle-connections": "Tresor's agent has no such setting",
@@ -146,7 +149,11 @@ struct AgentPlan: Sendable {
         if let telemetry = annotations.keys.sorted().first(where: { $0.hasPrefix(Self.prefix + "agent-telemetry-") }) {
             throw InjectorError("annotation \(telemetry) is not supported: Tresor's agent has no telemetry stanza")
         }
-        _ = try int("agent-revoke-grace", "5")
+        let grace = value("agent-revoke-grace") ?? "5"
+        guard let parsedGrace = UInt64(grace) else {
+            throw InjectorError("invalid value \"\(grace)\" for annotation \(Self.prefix)agent-revoke-grace: want a whole number of seconds")
+        }
+        revokeGrace = parsedGrace
 
         namespace = value("agent-request-namespace") ?? requestNamespace
         guard !namespace.isEmpty else { throw InjectorError("namespace missing from request") }
@@ -160,6 +167,7 @@ struct AgentPlan: Sendable {
             injectContainers = containerNames
         }
         initFirst = try bool("agent-init-first", false)
+        revokeOnShutdown = try bool("agent-revoke-on-shutdown", settings.revokeOnShutdown)
         func patch(_ key: String) throws(InjectorError) -> JSONPatch? {
             guard let text = value(key), !text.isEmpty else { return nil }
             do {

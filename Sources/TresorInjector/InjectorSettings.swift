@@ -28,6 +28,8 @@ public struct InjectorSettings: Sendable, Equatable {
     public var ephemeralLimit = ""
     public var defaultTemplate = "map"
     public var exitOnRetryFailure = true
+    /// The default of `agent-revoke-on-shutdown`.
+    public var revokeOnShutdown = false
     public var staticSecretRenderInterval = ""
     public var authMinBackoff = ""
     public var authMaxBackoff = ""
@@ -68,11 +70,11 @@ public struct InjectorSettings: Sendable, Equatable {
         ("run-as-same-user", "AGENT_INJECT_RUN_AS_SAME_USER", \.runAsSameUser),
         ("set-security-context", "AGENT_INJECT_SET_SECURITY_CONTEXT", \.setSecurityContext),
         ("template-config-exit-on-retry-failure", "AGENT_INJECT_TEMPLATE_CONFIG_EXIT_ON_RETRY_FAILURE", \.exitOnRetryFailure),
+        ("revoke-on-shutdown", "AGENT_INJECT_REVOKE_ON_SHUTDOWN", \.revokeOnShutdown),
     ]
 
     /// vault-k8s settings Tresor's injector does not have; refused rather than ignored.
     static let refused: [(flag: String, env: String, reason: String)] = [
-        ("revoke-on-shutdown", "AGENT_INJECT_REVOKE_ON_SHUTDOWN", "the image has no shell for the preStop hook"),
         ("vault-namespace", "AGENT_INJECT_VAULT_NAMESPACE", "Tresor has no Vault Enterprise namespaces"),
         ("proxy-address", "AGENT_INJECT_PROXY_ADDR", "the agent does not use an HTTPS proxy"),
         ("use-leader-elector", "AGENT_INJECT_USE_LEADER_ELECTOR", "run one injector replica per webhook, or give it -tls-cert-file"),

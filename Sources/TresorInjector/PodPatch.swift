@@ -137,6 +137,7 @@ enum PodPatch {
             "env": .array(env),
             "volumeMounts": .array(mounts),
         ]
+        if !forInit && plan.revokeOnShutdown { container["lifecycle"] = revokeHook(plan) }
         var resources: [String: JSONValue] = [:]
         if !plan.limits.isEmpty { resources["limits"] = JSONValue(plan.limits) }
         if !plan.requests.isEmpty { resources["requests"] = JSONValue(plan.requests) }
@@ -152,6 +153,19 @@ enum PodPatch {
             ]
         }
         return .object(container)
+    }
+
+    /// `agent-revoke-on-shutdown`: before the sidecar stops, its token (the sink in
+    /// `/home/vault`, the image's HOME) is revoked after the grace, as vault-k8s's hook does with
+    /// `/bin/sh`, `sleep` and `vault`; the tresor binary does all three, no shell needed.
+    static func revokeHook(_ plan: AgentPlan) -> JSONValue {
+        var command: [String] = ["tresor", "token", "revoke", "-wait=\(plan.revokeGrace)", "-address=\(plan.address)"]
+        if !plan.caCert.isEmpty { command.append("-ca-cert=\(plan.caCert)") }
+        if !plan.clientCert.isEmpty { command.append("-client-cert=\(plan.clientCert)") }
+        if !plan.clientKey.isEmpty { command.append("-client-key=\(plan.clientKey)") }
+        if plan.tlsSkipVerify { command.append("-tls-skip-verify") }
+        command.append("-self")
+        return ["preStop": ["exec": ["command": JSONValue(command)]]]
     }
 
     /// `agent-copy-volume-mounts`: the named container's mounts, less its service-account ones.

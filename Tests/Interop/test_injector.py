@@ -238,6 +238,31 @@ def test_agent_json_patch_is_applied_to_the_containers_as_python_jsonpatch_appli
     assert next(c for c in result["spec"]["initContainers"] if c["name"] == "vault-agent-init") == jsonpatch.apply_patch(init, init_patch)
 
 
+def test_revoke_on_shutdown_gives_the_sidecar_a_prestop_hook_that_revokes_its_token(injector, tresor, tmp_path):
+    annotations = dict(SEED_ANNOTATIONS, **{"vault.hashicorp.com/agent-revoke-on-shutdown": "true",
+                                            "vault.hashicorp.com/agent-revoke-grace": "1",
+                                            "vault.hashicorp.com/service": tresor.addr})
+    result, _ = patched(seed_pod(annotations), injector.admit(seed_pod(annotations)))
+    sidecar = next(c for c in result["spec"]["containers"] if c["name"] == "vault-agent")
+    init = next(c for c in result["spec"]["initContainers"] if c["name"] == "vault-agent-init")
+    command = sidecar["lifecycle"]["preStop"]["exec"]["command"]
+    assert command == ["tresor", "token", "revoke", "-wait=1", f"-address={tresor.addr}", "-self"]
+    assert "lifecycle" not in init
+    # Run the hook as the kubelet would, with the sidecar's HOME holding the agent's token sink.
+    token = tresor.client().auth.token.create(policies=["default"], ttl="1h")["auth"]["client_token"]
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / ".vault-token").write_text(token)
+    started = time.monotonic()
+    run = subprocess.run([TRESOR_BIN] + command[1:], env={"HOME": str(home), "PATH": "/usr/bin:/bin"}, capture_output=True, text=True, timeout=30)
+    assert run.returncode == 0, run.stderr
+    assert time.monotonic() - started >= 1
+    assert tresor.http("GET", "auth/token/lookup-self", token=token).status_code == 403
+    for bad in ("soon", "-1"):
+        refused = injector.admit(seed_pod(dict(annotations, **{"vault.hashicorp.com/agent-revoke-grace": bad})))
+        assert refused["allowed"] is False and "agent-revoke-grace" in refused["status"]["message"]
+
+
 def test_agent_json_patch_errors_refuse_the_pod_by_name(injector):
     for value in ("not json", '{"op": "add"}', '[{"op": "explode", "path": "/x"}]', '[{"op": "remove", "path": "/nothing"}]',
                   '[{"op": "test", "path": "/name", "value": "other"}]', '[{"op": "add", "path": "/args/99", "value": "x"}]'):

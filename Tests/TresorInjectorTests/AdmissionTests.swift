@@ -183,10 +183,11 @@ func patch(of response: JSONValue) throws -> [JSONValue] {
         #expect(try parsed.listenAddress() == ("127.0.0.1", 9443))
     }
 
-    @Test func refusals() {
+    @Test func refusals() throws {
         #expect(throws: InjectorError.self) { try InjectorSettings.parse(arguments: [], environment: [:]) }
         #expect(throws: InjectorError.self) { try InjectorSettings.parse(arguments: ["-vault-address=x", "-bogus=1"], environment: [:]) }
-        #expect(throws: InjectorError.self) { try InjectorSettings.parse(arguments: ["-vault-address=x", "-revoke-on-shutdown"], environment: [:]) }
+        #expect(throws: InjectorError.self) { try InjectorSettings.parse(arguments: ["-vault-address=x", "-use-leader-elector"], environment: [:]) }
+        #expect(try InjectorSettings.parse(arguments: ["-vault-address=x", "-revoke-on-shutdown"], environment: [:]).revokeOnShutdown)
         #expect(throws: InjectorError.self) { try InjectorSettings.parse(arguments: ["-vault-address=x", "-memory-limit=lots"], environment: [:]) }
         #expect(throws: InjectorError.self) { try InjectorSettings.parse(arguments: ["-vault-address=x", "-default-template=yaml"], environment: [:]) }
     }

@@ -94,9 +94,12 @@ struct TokenRevoke: APICommand {
     @Flag(name: .customLong("self")) var revokeSelf = false
     @Flag(name: .customLong("accessor")) var accessor = false
     @Option(name: .customLong("mode")) var mode: String = ""
+    @Option(name: .customLong("wait"), help: "Seconds to wait before revoking (Tresor's own: the injector's preStop hook gives the application this grace).")
+    var wait: UInt = 0
     @Argument var arguments: [String] = []
 
     func execute(_ ctx: CLIContext) async throws {
+        if wait > 0 { try await Task.sleep(for: .seconds(Int(min(wait, 86_400)))) }
         if revokeSelf {
             _ = try await ctx.call("PUT", "auth/token/revoke-self", prefix: "Error revoking token: ")
         } else {
