@@ -40,6 +40,17 @@ enum AgentConfigDocument {
             config["listener"] = [["type": "tcp", "address": .string("127.0.0.1:" + plan.cacheListenerPort), "tls_disable": true]]
             config["cache"] = ["use_auto_auth_token": .string(plan.cacheUseAutoAuthToken)]
         }
+        // `agent-enable-quit`: the first listener (made if there is none) answers /agent/v1/quit.
+        if plan.enableQuit {
+            var listeners = config["listener"]?.arrayValue
+                ?? [["type": "tcp", "address": .string("127.0.0.1:" + plan.cacheListenerPort), "tls_disable": true]]
+            if case .object(var first) = listeners[0] {
+                first["agent_api"] = ["enable_quit": true]
+                listeners[0] = .object(first)
+            }
+            config["listener"] = .array(listeners)
+            if config["cache"] == nil { config["cache"] = [:] }
+        }
         return .object(config)
     }
 

@@ -67,6 +67,8 @@ struct AgentPlan: Sendable {
     /// `agent-revoke-on-shutdown`: the sidecar's preStop hook revokes its token after
     /// `agent-revoke-grace` seconds.
     var revokeOnShutdown = false
+    /// `agent-enable-quit`: the agent's first listener serves `POST /agent/v1/quit`.
+    var enableQuit = false
     var revokeGrace: UInt64 = 5
     var initPatch: JSONPatch?
     var cacheUseAutoAuthToken = "true"
@@ -107,7 +109,6 @@ struct AgentPlan: Sendable {
     /// off value.
     static let refused: [String: String] = [
         "agent-cache-exit-on-err": "Tresor's agent has no persistent cache",
-        "agent-enable-quit": "Tresor's agent has no quit endpoint",
         "agent-disable-idle-connections": "Tresor's agent has no such setting",
         "agent-disable-keep-alives": "Tresor's agent has no such setting",
         "namespace": "Tresor has no Vault Enterprise namespaces",
@@ -168,6 +169,7 @@ struct AgentPlan: Sendable {
         }
         initFirst = try bool("agent-init-first", false)
         revokeOnShutdown = try bool("agent-revoke-on-shutdown", settings.revokeOnShutdown)
+        enableQuit = try bool("agent-enable-quit", false)
         func patch(_ key: String) throws(InjectorError) -> JSONPatch? {
             guard let text = value(key), !text.isEmpty else { return nil }
             do {

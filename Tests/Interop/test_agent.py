@@ -384,3 +384,44 @@ def test_a_sink_with_wrap_ttl_gets_a_wrapped_token_as_bao_agent_writes_it(seeded
         unwrapped = seeded.http("POST", "sys/wrapping/unwrap", json={"token": info["token"]}).json()["data"]["token"]
         assert unwrapped == (directory / "token").read_text()
         assert seeded.http("POST", "sys/wrapping/unwrap", json={"token": info["token"]}).status_code == 400
+
+
+@pytest.mark.parametrize("binary", [TRESOR_BIN, BAO_BIN], ids=["tresor", "bao"])
+def test_quit_endpoint_stops_the_agent_only_where_enabled(seeded, tmp_path, binary):
+    """`agent_api { enable_quit = true }`, as vault-k8s's agent-enable-quit writes it: POST
+    /agent/v1/quit on that listener ends the agent with status 0; the same request on a
+    listener without it goes to the server like any other request."""
+    import requests
+    from conftest import free_port
+    role_id, secret_id = approle(seeded, "agent-quit", directory=tmp_path)
+    quitting, plain = free_port(), free_port()
+    config = tmp_path / "agent.hcl"
+    config.write_text(f'vault {{ address = "{seeded.addr}" }}\n' + approle_stanza(role_id, secret_id, tmp_path / "token") + f'''
+cache {{}}
+listener "tcp" {{
+  address     = "127.0.0.1:{quitting}"
+  tls_disable = true
+  agent_api {{
+    enable_quit = true
+  }}
+}}
+listener "tcp" {{
+  address     = "127.0.0.1:{plain}"
+  tls_disable = true
+}}
+''')
+    proc = start(binary, config, seeded, tmp_path / "agent.log")
+    try:
+        def reachable():
+            try:
+                return requests.get(f"http://127.0.0.1:{quitting}/v1/sys/health", timeout=1).status_code == 200
+            except requests.RequestException:
+                return False
+        assert wait_for(reachable, 15), (tmp_path / "agent.log").read_text()
+        # Not enabled here: the request is the server's to answer, and the agent keeps running.
+        assert requests.post(f"http://127.0.0.1:{plain}/agent/v1/quit", timeout=5).status_code in (404, 405)
+        assert proc.poll() is None
+        assert requests.post(f"http://127.0.0.1:{quitting}/agent/v1/quit", timeout=5).status_code == 200
+        assert proc.wait(timeout=15) == 0
+    finally:
+        stop(proc)

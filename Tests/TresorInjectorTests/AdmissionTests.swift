@@ -93,6 +93,23 @@ func patch(of response: JSONValue) throws -> [JSONValue] {
         }
     }
 
+    /// `agent-enable-quit` gives both configurations a listener with the quit endpoint, as
+    /// vault-k8s does, and the agent reads it as enabled.
+    @Test func enableQuitAddsTheQuitListener() throws {
+        let pod = seedPod(annotations: [
+            "vault.hashicorp.com/agent-inject": "true", "vault.hashicorp.com/role": "internal-app",
+            "vault.hashicorp.com/agent-inject-secret-config": "internal/data/database/config", "vault.hashicorp.com/agent-enable-quit": "true",
+        ])
+        let ops = try patch(of: try response(handler.handle(contentType: "application/json", body: review(pod))))
+        for container in [try #require(ops[4]["value"]?.arrayValue?.first), try #require(ops[5]["value"])] {
+            let env = try #require(container["env"]?.arrayValue)
+            let encoded = try #require(env.first { $0["name"]?.stringValue == "VAULT_CONFIG" }?["value"]?.stringValue)
+            let config = try AgentConfigLoader.load(documents: [try AgentConfigLoader.document(fromEnvironment: "VAULT_CONFIG", ["VAULT_CONFIG": encoded])])
+            #expect(config.listeners.count == 1)
+            #expect(config.listeners.first?.enableQuit == true && config.listeners.first?.address == "127.0.0.1:8200")
+        }
+    }
+
     @Test func podsThatDoNotAskAreLeftAlone() throws {
         var annotations: [String: JSONValue] = ["vault.hashicorp.com/agent-inject": "false"]
         for pod in [seedPod(annotations: [:]), seedPod(annotations: annotations)] {

@@ -86,6 +86,8 @@ public struct AgentConfig: Sendable {
         public var tlsKeyFile = ""
         public var requireRequestHeader = false
         public var socketMode: UInt16?
+        /// `agent_api { enable_quit = true }`: `POST /agent/v1/quit` on this listener stops the agent.
+        public var enableQuit = false
     }
 
     public var vault = Vault()

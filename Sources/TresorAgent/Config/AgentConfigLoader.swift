@@ -422,6 +422,11 @@ public enum AgentConfigLoader {
             case "tls_key_file": listener.tlsKeyFile = try r.string(value, key)
             case "require_request_header": listener.requireRequestHeader = try r.bool(value, key)
             case "socket_mode": listener.socketMode = try r.mode(value, key)
+            case "agent_api":
+                for (option, item) in try r.object(value, key).entries {
+                    guard option == "enable_quit" else { throw r.fail(option, "listener: agent_api: unknown key \"\(option)\"") }
+                    listener.enableQuit = try r.bool(item, option)
+                }
             default: throw r.fail(key, "listener: \(key) is not supported by tresor agent")
             }
         }

@@ -56,8 +56,10 @@ struct APIProxy: Sendable {
         return Response(status: .init(code: status), headers: headers, body: .init(byteBuffer: ByteBuffer(string: json)))
     }
 
-    /// One listener of the proxy, bound before the agent starts serving.
-    static func listener(_ config: AgentConfig.Listener, proxy: APIProxy, logger: Logger) throws -> any Service {
+    /// One listener of the proxy, bound before the agent starts serving. `quit` is called after
+    /// answering `POST /agent/v1/quit` on a listener with `agent_api { enable_quit = true }`.
+    static func listener(_ config: AgentConfig.Listener, proxy: APIProxy, logger: Logger,
+                         quit: @escaping @Sendable () -> Void = {}) throws -> any Service {
         let address: BindAddress
         if config.type == "unix" {
             try? FileManager.default.removeItem(atPath: config.address)
@@ -76,18 +78,23 @@ struct APIProxy: Sendable {
                                                                                         privateKey: .privateKey(key)))
         }
         let requireHeader = config.requireRequestHeader
+        let enableQuit = config.enableQuit
         let socketMode = config.socketMode
         let path = config.address
         return try builder.buildServer(
             configuration: .init(address: address, serverName: nil), eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: logger,
             responder: { request, writer, _ in
                 let response: Response
+                let quitting = enableQuit && request.uri.path == "/agent/v1/quit"
                 if requireHeader && request.headers[HTTPField.Name("X-Vault-Request")!] != "true" {
                     response = APIProxy.error(412, "missing 'X-Vault-Request' header")
+                } else if quitting {
+                    response = request.method == .post ? Response(status: .ok, headers: [.contentLength: "0"]) : APIProxy.error(405, "method not allowed")
                 } else {
                     response = await proxy.respond(to: request)
                 }
                 try await writer.write(response: response.head, body: response.body)
+                if quitting && request.method == .post { quit() }
             },
             onServerRunning: { _ in
                 if config.type == "unix", let socketMode { chmod(path, mode_t(socketMode)) }

@@ -65,10 +65,11 @@ public enum Agent {
             supervisor = child
         }
         let child = supervisor
+        let (quits, quit) = AsyncStream<Void>.makeStream()
         let proxyListeners = try config.listeners.map { listener in
             try APIProxy.listener(listener, proxy: APIProxy(server: client.client.address, client: client.client.httpClient,
                                                             tokenMode: config.useAutoAuthToken, auth: auth, log: log),
-                                  logger: Logger(label: "agent.proxy"))
+                                  logger: Logger(label: "agent.proxy"), quit: { quit.yield() })
         }
         for listener in config.listeners { log.info("agent", "API proxy listening: \(listener.type) \(listener.address)") }
         return try await withThrowingTaskGroup(of: Int32?.self) { group in
@@ -87,6 +88,16 @@ public enum Agent {
                 return nil
             }
             if let child { group.addTask { await child.wait() } }
+            group.addTask {
+                for await _ in quits {
+                    log.info("agent", "shutdown triggered by the quit endpoint")
+                    // With a child process, the agent ends when the child has ended.
+                    guard let child else { return 0 }
+                    await child.forward(SIGTERM)
+                    return nil
+                }
+                return nil
+            }
             while let finished = try await group.next() {
                 if let status = finished {
                     group.cancelAll()
