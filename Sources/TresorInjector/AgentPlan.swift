@@ -69,6 +69,9 @@ struct AgentPlan: Sendable {
     var revokeOnShutdown = false
     /// `agent-enable-quit`: the agent's first listener serves `POST /agent/v1/quit`.
     var enableQuit = false
+    /// `client-timeout` and `client-max-retries`: VAULT_CLIENT_TIMEOUT and VAULT_MAX_RETRIES for the agent.
+    var clientTimeout = ""
+    var clientMaxRetries = ""
     var revokeGrace: UInt64 = 5
     var initPatch: JSONPatch?
     var cacheUseAutoAuthToken = "true"
@@ -114,8 +117,6 @@ struct AgentPlan: Sendable {
         "namespace": "Tresor has no Vault Enterprise namespaces",
         "proxy-address": "Tresor's agent does not use an HTTPS proxy",
         "tls-server-name": "Tresor's agent verifies the server by its address",
-        "client-max-retries": "set vault.retry in an agent-configmap instead",
-        "client-timeout": "Tresor's agent has no client timeout setting",
         "template-lease-renewal-threshold": "Tresor's agent renews leases at its own threshold",
     ]
 
@@ -170,6 +171,14 @@ struct AgentPlan: Sendable {
         initFirst = try bool("agent-init-first", false)
         revokeOnShutdown = try bool("agent-revoke-on-shutdown", settings.revokeOnShutdown)
         enableQuit = try bool("agent-enable-quit", false)
+        clientTimeout = value("client-timeout") ?? ""
+        if !clientTimeout.isEmpty && !GoDurationText.isValid(clientTimeout) && UInt64(clientTimeout) == nil {
+            throw InjectorError("invalid value \"\(clientTimeout)\" for annotation \(Self.prefix)client-timeout: want a duration")
+        }
+        clientMaxRetries = value("client-max-retries") ?? ""
+        if !clientMaxRetries.isEmpty && UInt64(clientMaxRetries) == nil {
+            throw InjectorError("invalid value \"\(clientMaxRetries)\" for annotation \(Self.prefix)client-max-retries: want a whole number")
+        }
         func patch(_ key: String) throws(InjectorError) -> JSONPatch? {
             guard let text = value(key), !text.isEmpty else { return nil }
             do {

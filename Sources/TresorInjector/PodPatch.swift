@@ -109,6 +109,8 @@ enum PodPatch {
             fieldEnv("NAMESPACE", "metadata.namespace"), fieldEnv("HOST_IP", "status.hostIP"), fieldEnv("POD_IP", "status.podIP"),
         ]
         if !plan.goMaxProcs.isEmpty { env.append(valueEnv("GOMAXPROCS", plan.goMaxProcs)) }
+        if !plan.clientTimeout.isEmpty { env.append(valueEnv("VAULT_CLIENT_TIMEOUT", plan.clientTimeout)) }
+        if !plan.clientMaxRetries.isEmpty { env.append(valueEnv("VAULT_MAX_RETRIES", plan.clientMaxRetries)) }
         if !plan.logLevel.isEmpty { env.append(valueEnv("VAULT_LOG_LEVEL", plan.logLevel)) }
         if !plan.logFormat.isEmpty { env.append(valueEnv("VAULT_LOG_FORMAT", plan.logFormat)) }
         var args: [JSONValue]

@@ -425,3 +425,21 @@ listener "tcp" {{
         assert proc.wait(timeout=15) == 0
     finally:
         stop(proc)
+
+
+def test_client_environment_sets_retries_and_timeout(seeded, tmp_path):
+    """VAULT_MAX_RETRIES and VAULT_CLIENT_TIMEOUT, as Vault's client reads them (the injector's
+    client-max-retries and client-timeout annotations set them); a bad value stops the agent."""
+    from conftest import free_port
+    role_id, secret_id = approle(seeded, "agent-env", directory=tmp_path)
+    config = tmp_path / "agent.hcl"
+    # A server that is not there: the HTTP client keeps trying to connect until the request's
+    # timeout, and the agent retries the login; with no retries and a 1 s timeout it gives up fast.
+    config.write_text(f'vault {{ address = "http://127.0.0.1:{free_port()}" }}\nexit_after_auth = true\n'
+                      + approle_stanza(role_id, secret_id, tmp_path / "token"))
+    code, output, elapsed = run_once(TRESOR_BIN, config, seeded, timeout=60,
+                                     extra_env={"VAULT_MAX_RETRIES": "0", "VAULT_CLIENT_TIMEOUT": "1s"})
+    assert code != 0 and elapsed < 6, (elapsed, output)
+    for name, value in (("VAULT_MAX_RETRIES", "lots"), ("VAULT_CLIENT_TIMEOUT", "soon")):
+        code, output, _ = run_once(TRESOR_BIN, config, seeded, timeout=30, extra_env={name: value})
+        assert code != 0 and name in output, output

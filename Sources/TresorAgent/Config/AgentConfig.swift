@@ -12,6 +12,27 @@ public struct AgentConfig: Sendable {
         public var tlsSkipVerify = false
         /// Retries of a failed request (5xx, 412, transport); Vault Agent's default is 12.
         public var numRetries = 12
+        /// Whether `retry { num_retries }` was given; without it VAULT_MAX_RETRIES may set it.
+        public var retriesConfigured = false
+        /// How long one request may take; VAULT_CLIENT_TIMEOUT sets it, as in Vault's client.
+        public var clientTimeout: Duration = .seconds(60)
+
+        /// The stanza with VAULT_MAX_RETRIES and VAULT_CLIENT_TIMEOUT applied, as Vault's client
+        /// reads them (the injector's client-max-retries and client-timeout annotations set them).
+        public func applyingEnvironment(_ environment: [String: String]) throws -> Vault {
+            var vault = self
+            if let text = environment["VAULT_CLIENT_TIMEOUT"], !text.isEmpty {
+                guard let parsed = GoDuration.parse(text), parsed > .zero else {
+                    throw AgentFailure("VAULT_CLIENT_TIMEOUT \"\(text)\" is not a duration")
+                }
+                vault.clientTimeout = parsed
+            }
+            if !retriesConfigured, let text = environment["VAULT_MAX_RETRIES"], !text.isEmpty {
+                guard let parsed = Int(text), parsed >= 0 else { throw AgentFailure("VAULT_MAX_RETRIES \"\(text)\" is not a whole number") }
+                vault.numRetries = parsed
+            }
+            return vault
+        }
     }
 
     public struct Method: Sendable {

@@ -252,6 +252,7 @@ public enum AgentConfigLoader {
                     let retries = try r.int(retryValue, retryKey)
                     // Vault: 0 means the default; -1 means no retries.
                     vault.numRetries = retries == 0 ? 12 : max(retries, 0)
+                    vault.retriesConfigured = true
                 }
             default: throw r.unknown(key, in: "vault")
             }

@@ -28,6 +28,8 @@ public enum Agent {
     }
 
     static func run(_ config: AgentConfig, log: AgentLog, environment: [String: String]) async throws -> Int32 {
+        var config = config
+        config.vault = try config.vault.applyingEnvironment(environment)
         let client = try AgentClient(config.vault, environment: environment)
         let runner = try TemplateRunner(config: config, fetcher: SecretFetcher(client: client, settings: config.templateConfig), log: log)
         if !config.pidFile.isEmpty {

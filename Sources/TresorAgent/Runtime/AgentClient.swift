@@ -17,14 +17,17 @@ public struct AgentClient: Sendable {
         }
         let address = pick(vault.address, "ADDR") ?? "https://127.0.0.1:8200"
         let skip = vault.tlsSkipVerify || ["1", "true", "t"].contains((environment["VAULT_SKIP_VERIFY"] ?? "").lowercased())
+        let vault = try vault.applyingEnvironment(environment)
+        retries = vault.numRetries
+        let capped = min(vault.clientTimeout, .seconds(86_400))
+        let timeout = TimeAmount.nanoseconds(capped.components.seconds * 1_000_000_000 + capped.components.attoseconds / 1_000_000_000)
         do {
-            client = try VaultClient(address: address, caCertFile: pick(vault.caCert, "CACERT"), skipVerify: skip, timeout: .seconds(60),
+            client = try VaultClient(address: address, caCertFile: pick(vault.caCert, "CACERT"), skipVerify: skip, timeout: timeout,
                                      caPath: pick(vault.caPath, "CAPATH"), clientCertFile: pick(vault.clientCert, "CLIENT_CERT"),
                                      clientKeyFile: pick(vault.clientKey, "CLIENT_KEY"))
         } catch {
             throw AgentFailure("error setting up the client for \(address): \(error)")
         }
-        retries = vault.numRetries
     }
 
     /// One request, retried as Vault's client does. Answers with 4xx come back as they are.
