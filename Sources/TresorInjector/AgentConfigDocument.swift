@@ -33,6 +33,7 @@ enum AgentConfigDocument {
         var templateConfig: [String: JSONValue] = ["exit_on_retry_failure": .bool(plan.exitOnRetryFailure)]
         if !plan.staticSecretRenderInterval.isEmpty { templateConfig["static_secret_render_interval"] = .string(plan.staticSecretRenderInterval) }
         if plan.maxConnectionsPerHost > 0 { templateConfig["max_connections_per_host"] = JSONValue(plan.maxConnectionsPerHost) }
+        if let threshold = plan.leaseRenewalThreshold { templateConfig["lease_renewal_threshold"] = .double(threshold) }
         config["template_config"] = .object(templateConfig)
         // The API proxy the application may call on localhost: in the long-running sidecar only
         // (Tresor's agent keeps no persistent cache for an init container to hand over).

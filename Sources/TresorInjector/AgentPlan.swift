@@ -72,6 +72,8 @@ struct AgentPlan: Sendable {
     /// `client-timeout` and `client-max-retries`: VAULT_CLIENT_TIMEOUT and VAULT_MAX_RETRIES for the agent.
     var clientTimeout = ""
     var clientMaxRetries = ""
+    /// `template-lease-renewal-threshold`: template_config.lease_renewal_threshold.
+    var leaseRenewalThreshold: Double?
     var revokeGrace: UInt64 = 5
     var initPatch: JSONPatch?
     var cacheUseAutoAuthToken = "true"
@@ -117,7 +119,6 @@ struct AgentPlan: Sendable {
         "namespace": "Tresor has no Vault Enterprise namespaces",
         "proxy-address": "Tresor's agent does not use an HTTPS proxy",
         "tls-server-name": "Tresor's agent verifies the server by its address",
-        "template-lease-renewal-threshold": "Tresor's agent renews leases at its own threshold",
     ]
 
     /// The pod's annotations as the plan reads them; nil when the pod does not ask for an agent.
@@ -174,6 +175,12 @@ struct AgentPlan: Sendable {
         clientTimeout = value("client-timeout") ?? ""
         if !clientTimeout.isEmpty && !GoDurationText.isValid(clientTimeout) && UInt64(clientTimeout) == nil {
             throw InjectorError("invalid value \"\(clientTimeout)\" for annotation \(Self.prefix)client-timeout: want a duration")
+        }
+        if let text = value("template-lease-renewal-threshold"), !text.isEmpty {
+            guard let fraction = Double(text), fraction > 0, fraction < 1 else {
+                throw InjectorError("invalid value \"\(text)\" for annotation \(Self.prefix)template-lease-renewal-threshold: want a fraction between 0 and 1")
+            }
+            leaseRenewalThreshold = fraction
         }
         clientMaxRetries = value("client-max-retries") ?? ""
         if !clientMaxRetries.isEmpty && UInt64(clientMaxRetries) == nil {

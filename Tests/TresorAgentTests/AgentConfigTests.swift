@@ -89,7 +89,7 @@ import Testing
         ("auto_auth {\n  sink \"file\" {\n    wrap_ttl = \"soon\"\n    config = { path = \"/t\" }\n  }\n}", "line 3", "invalid duration"),
         ("auto_auth {\n  method \"approle\" {\n    wrap_ttl = \"5m\"\n  }\n}", "line 3", "wrap_ttl"),
         ("vault {\n  namespace = \"team-a\"\n}", "line 2", "namespaces"),
-        ("template_config {\n  lease_renewal_threshold = 0.5\n}", "line 2", "lease_renewal_threshold"),
+        ("template_config {\n  lease_renewal_threshold = 1.5\n}", "line 2", "lease_renewal_threshold"),
     ])
     func mistakesNameTheLine(_ text: String, _ line: String, _ words: String) {
         do {
@@ -115,6 +115,35 @@ import Testing
         for text in hostile {
             #expect(throws: (any Error).self) { _ = try parse(text) }
         }
+    }
+
+    /// `lease_renewal_threshold` sets when leased secrets and certificates are acted on; out of
+    /// (0, 1) it is refused.
+    @Test func leaseRenewalThreshold() throws {
+        let config = try parse("template_config {\n  lease_renewal_threshold = 0.9\n}\n")
+        #expect(config.templateConfig.leaseRenewalThreshold == 0.9)
+        let client = try AgentClient(AgentConfig.Vault(), environment: ["VAULT_ADDR": "http://127.0.0.1:1"])
+        let fetcher = SecretFetcher(client: client, settings: config.templateConfig)
+        for _ in 0..<20 {
+            let due = fetcher.renewAt(100)
+            #expect(due >= .milliseconds(85_500) && due <= .seconds(90))
+        }
+        let unset = SecretFetcher(client: client, settings: AgentConfig.TemplateConfig())
+        #expect(unset.renewAt(100) >= .seconds(60) && unset.renewAt(100) <= .seconds(70))
+        for bad in ["1.5", "0", "\"soon\"", "-0.2", "1"] {
+            #expect(throws: (any Error).self) { try parse("template_config {\n  lease_renewal_threshold = \(bad)\n}\n") }
+        }
+    }
+
+    /// VAULT_MAX_RETRIES applies only where the configuration has no retry stanza.
+    @Test func clientEnvironment() throws {
+        var vault = AgentConfig.Vault()
+        #expect(try vault.applyingEnvironment(["VAULT_MAX_RETRIES": "2", "VAULT_CLIENT_TIMEOUT": "5s"]).numRetries == 2)
+        #expect(try vault.applyingEnvironment(["VAULT_CLIENT_TIMEOUT": "5s"]).clientTimeout == .seconds(5))
+        vault.retriesConfigured = true
+        vault.numRetries = 7
+        #expect(try vault.applyingEnvironment(["VAULT_MAX_RETRIES": "2"]).numRetries == 7)
+        #expect(throws: (any Error).self) { try AgentConfig.Vault().applyingEnvironment(["VAULT_CLIENT_TIMEOUT": "-3s"]) }
     }
 
     @Test func durationsReadAsGoAndVaultWriteThem() {

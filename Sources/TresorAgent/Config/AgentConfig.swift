@@ -83,6 +83,9 @@ public struct AgentConfig: Sendable {
         public var exitOnRetryFailure = false
         public var staticSecretRenderInterval: Duration = .seconds(300)
         public var maxConnectionsPerHost = 10
+        /// `lease_renewal_threshold`: the fraction of a lease (or certificate) after which it is
+        /// renewed or fetched anew; unset, Tresor picks 60–70 %, spreading agents out.
+        public var leaseRenewalThreshold: Double?
     }
 
     public struct EnvTemplate: Sendable {

@@ -450,7 +450,16 @@ public enum AgentConfigLoader {
             case "static_secret_render_interval": config.staticSecretRenderInterval = max(try r.duration(value, key), .seconds(1))
             case "max_connections_per_host": config.maxConnectionsPerHost = max(try r.int(value, key), 1)
             case "lease_renewal_threshold":
-                throw r.fail(key, "template_config: lease_renewal_threshold is not supported; leases are renewed at about two thirds of their life")
+                let fraction: Double?
+                switch value {
+                case .number(let number): fraction = number
+                case .string(let text): fraction = Double(text)
+                default: fraction = nil
+                }
+                guard let fraction, fraction > 0, fraction < 1 else {
+                    throw r.fail(key, "template_config: lease_renewal_threshold must be a fraction between 0 and 1, such as 0.9")
+                }
+                config.leaseRenewalThreshold = fraction
             default: throw r.unknown(key, in: "template_config")
             }
         }

@@ -43,8 +43,8 @@ struct SecretFetcher: Sendable {
             fetched.leaseDuration = AutoAuth.int(object["lease_duration"])
             fetched.renewable = object["renewable"]?.boolValue ?? false
             if fetched.leaseDuration > 0 {
-                // Leased: renew (or fetch anew) at about two thirds of the lease, with jitter.
-                fetched.due = now + Self.renewAt(fetched.leaseDuration)
+                // Leased: renew (or fetch anew) at the threshold of the lease, with jitter.
+                fetched.due = now + renewAt(fetched.leaseDuration)
                 fetched.renewNext = fetched.renewable && !fetched.leaseID.isEmpty
             }
             return fetched
@@ -73,8 +73,11 @@ struct SecretFetcher: Sendable {
         return mount + "data/" + rest
     }
 
-    static func renewAt(_ seconds: Int64) -> Duration {
-        .milliseconds(Int64(Double(seconds) * 1000 * Double.random(in: 0.6...0.7)))
+    /// When to act on a lease of `seconds`: at `lease_renewal_threshold` of it (less up to 5 %
+    /// of jitter), or at 60–70 % when none is set.
+    func renewAt(_ seconds: Int64) -> Duration {
+        let fraction = settings.leaseRenewalThreshold.map { $0 * Double.random(in: 0.95...1.0) } ?? Double.random(in: 0.6...0.7)
+        return .milliseconds(Int64(Double(seconds) * 1000 * fraction))
     }
 
     /// Renews a lease; a renewal the server caps well below what was asked for means the lease
@@ -85,13 +88,13 @@ struct SecretFetcher: Sendable {
         guard response.isSuccess else { throw Failure(description: "renewing lease \(fetched.leaseID): \(response.errors.joined(separator: ", "))") }
         var renewed = fetched
         let duration = AutoAuth.int(response.json?.objectValue?["lease_duration"])
-        renewed.due = .now + Self.renewAt(max(duration, 1))
+        renewed.due = .now + renewAt(max(duration, 1))
         renewed.renewNext = duration * 3 >= fetched.leaseDuration * 2
         renewed.leaseDuration = max(duration, 1)
         return renewed
     }
 
-    /// `pkiCert`: the PEM pieces, issued again at about two thirds of the certificate's life.
+    /// `pkiCert`: the PEM pieces, issued again at the threshold of the certificate's life.
     func pkiCertificate(_ object: [String: JSONValue], now: ContinuousClock.Instant) -> Fetched {
         let data = object["data"]?.objectValue ?? [:]
         let chain = data["ca_chain"]?.arrayValue?.compactMap(\.stringValue) ?? []
@@ -103,7 +106,7 @@ struct SecretFetcher: Sendable {
         ])
         var lifetime: Int64 = 300
         if case .int(let expiration)? = data["expiration"] { lifetime = max(expiration - Int64(Date().timeIntervalSince1970), 1) }
-        return Fetched(value: value, due: now + Self.renewAt(lifetime))
+        return Fetched(value: value, due: now + renewAt(lifetime))
     }
 
     func failure(_ dependency: Dependency, _ response: VaultClient.Response) -> Failure {

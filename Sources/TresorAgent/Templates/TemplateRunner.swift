@@ -3,7 +3,7 @@ import GoTemplate
 
 /// Renders the agent's templates the way consul-template does: render, fetch what the template
 /// asked for and was missing, render again; then keep each dependency fresh (static secrets
-/// every `static_secret_render_interval`, leases renewed at about two thirds of their life and
+/// every `static_secret_render_interval`, leases renewed at `lease_renewal_threshold` of their life (60–70 % unset) and
 /// fetched anew near their max TTL) and re-render, write and run `command` when the output
 /// changes. One task sleeps until the next deadline; nothing polls per template.
 actor TemplateRunner {
