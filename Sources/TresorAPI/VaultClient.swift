@@ -38,8 +38,9 @@ public final class VaultClient: Sendable {
     ///   - skipVerify: Trust any certificate (tests, bootstrapping); never the default.
     ///   - caPath: a directory of PEM files of CAs to trust (with or instead of `caCertFile`).
     ///   - clientCertFile, clientKeyFile: a client certificate for listeners that ask for one.
+    ///   - proxy: an HTTP proxy (`http://host:port`) to reach the server through, with CONNECT.
     public init(address: String, caCertFile: String? = nil, skipVerify: Bool = false, timeout: TimeAmount = .seconds(60),
-                caPath: String? = nil, clientCertFile: String? = nil, clientKeyFile: String? = nil) throws {
+                caPath: String? = nil, clientCertFile: String? = nil, clientKeyFile: String? = nil, proxy: String? = nil) throws {
         var tls = TLSConfiguration.makeClientConfiguration()
         var roots: [NIOSSLCertificate] = []
         if let caCertFile, !caCertFile.isEmpty {
@@ -58,6 +59,10 @@ public final class VaultClient: Sendable {
         if skipVerify { tls.certificateVerification = .none }
         var configuration = HTTPClient.Configuration(tlsConfiguration: tls)
         configuration.timeout = .init(connect: .seconds(10), read: timeout)
+        if let proxy, !proxy.isEmpty {
+            let endpoint = try ProxyFromEnvironment.endpoint(proxy)
+            configuration.proxy = .server(host: endpoint.host, port: endpoint.port)
+        }
         self.client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         self.address = address.hasSuffix("/") ? String(address.dropLast()) : address
         self.timeout = timeout

@@ -61,9 +61,10 @@ struct CLIContext {
             client = try VaultClient(address: address, caCertFile: options.caCert ?? Self.env(environment, "CACERT"), skipVerify: skip,
                                      caPath: options.caPath ?? Self.env(environment, "CAPATH"),
                                      clientCertFile: options.clientCert ?? Self.env(environment, "CLIENT_CERT"),
-                                     clientKeyFile: options.clientKey ?? Self.env(environment, "CLIENT_KEY"))
+                                     clientKeyFile: options.clientKey ?? Self.env(environment, "CLIENT_KEY"),
+                                     proxy: ProxyFromEnvironment.proxy(for: address, environment: environment))
         } catch {
-            throw CLIFailure.usage("Error loading TLS certificates: \(error)")
+            throw CLIFailure.usage("Error setting up the client: \(error)")
         }
     }
 

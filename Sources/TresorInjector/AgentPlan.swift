@@ -74,6 +74,8 @@ struct AgentPlan: Sendable {
     var clientMaxRetries = ""
     /// `template-lease-renewal-threshold`: template_config.lease_renewal_threshold.
     var leaseRenewalThreshold: Double?
+    /// `proxy-address`: HTTPS_PROXY for the agent (an http:// proxy; https addresses go through it).
+    var proxyAddress = ""
     var revokeGrace: UInt64 = 5
     var initPatch: JSONPatch?
     var cacheUseAutoAuthToken = "true"
@@ -117,7 +119,6 @@ struct AgentPlan: Sendable {
         "agent-disable-idle-connections": "Tresor's agent has no such setting",
         "agent-disable-keep-alives": "Tresor's agent has no such setting",
         "namespace": "Tresor has no Vault Enterprise namespaces",
-        "proxy-address": "Tresor's agent does not use an HTTPS proxy",
         "tls-server-name": "Tresor's agent verifies the server by its address",
     ]
 
@@ -181,6 +182,13 @@ struct AgentPlan: Sendable {
                 throw InjectorError("invalid value \"\(text)\" for annotation \(Self.prefix)template-lease-renewal-threshold: want a fraction between 0 and 1")
             }
             leaseRenewalThreshold = fraction
+        }
+        proxyAddress = value("proxy-address") ?? settings.proxyAddress
+        if !proxyAddress.isEmpty {
+            let text = proxyAddress.contains("://") ? proxyAddress : "http://" + proxyAddress
+            guard let url = URLComponents(string: text), url.scheme?.lowercased() == "http", !(url.host ?? "").isEmpty else {
+                throw InjectorError("invalid value \"\(proxyAddress)\" for annotation \(Self.prefix)proxy-address: want http://host:port")
+            }
         }
         clientMaxRetries = value("client-max-retries") ?? ""
         if !clientMaxRetries.isEmpty && UInt64(clientMaxRetries) == nil {

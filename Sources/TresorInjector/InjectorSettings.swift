@@ -33,6 +33,8 @@ public struct InjectorSettings: Sendable, Equatable {
     public var staticSecretRenderInterval = ""
     public var authMinBackoff = ""
     public var authMaxBackoff = ""
+    /// HTTPS_PROXY for the agent containers.
+    public var proxyAddress = ""
 
     public static let defaultAgentImage = "ghcr.io/tresor-project/tresor:0.1.0"
 
@@ -64,6 +66,7 @@ public struct InjectorSettings: Sendable, Equatable {
         ("template-static-secret-render-interval", "AGENT_INJECT_TEMPLATE_STATIC_SECRET_RENDER_INTERVAL", \.staticSecretRenderInterval),
         ("auth-min-backoff", "AGENT_INJECT_AUTH_MIN_BACKOFF", \.authMinBackoff),
         ("auth-max-backoff", "AGENT_INJECT_AUTH_MAX_BACKOFF", \.authMaxBackoff),
+        ("proxy-address", "AGENT_INJECT_PROXY_ADDR", \.proxyAddress),
     ]
 
     static let boolNames: [(flag: String, env: String, key: WritableKeyPath<InjectorSettings, Bool> & Sendable)] = [
@@ -76,7 +79,6 @@ public struct InjectorSettings: Sendable, Equatable {
     /// vault-k8s settings Tresor's injector does not have; refused rather than ignored.
     static let refused: [(flag: String, env: String, reason: String)] = [
         ("vault-namespace", "AGENT_INJECT_VAULT_NAMESPACE", "Tresor has no Vault Enterprise namespaces"),
-        ("proxy-address", "AGENT_INJECT_PROXY_ADDR", "the agent does not use an HTTPS proxy"),
         ("use-leader-elector", "AGENT_INJECT_USE_LEADER_ELECTOR", "run one injector replica per webhook, or give it -tls-cert-file"),
         ("telemetry-path", "AGENT_INJECT_TELEMETRY_PATH", "the injector serves no metrics yet"),
         ("vault-cacert-bytes", "AGENT_INJECT_VAULT_CACERT_BYTES", "mount the CA and use the ca-cert annotation"),

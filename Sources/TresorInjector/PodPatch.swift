@@ -113,6 +113,7 @@ enum PodPatch {
         if !plan.clientMaxRetries.isEmpty { env.append(valueEnv("VAULT_MAX_RETRIES", plan.clientMaxRetries)) }
         if !plan.logLevel.isEmpty { env.append(valueEnv("VAULT_LOG_LEVEL", plan.logLevel)) }
         if !plan.logFormat.isEmpty { env.append(valueEnv("VAULT_LOG_FORMAT", plan.logFormat)) }
+        if !plan.proxyAddress.isEmpty { env.append(valueEnv("HTTPS_PROXY", plan.proxyAddress)) }
         var args: [JSONValue]
         if plan.configMap.isEmpty {
             env.append(valueEnv("VAULT_CONFIG", AgentConfigDocument.encoded(AgentConfigDocument.make(plan, forInit: forInit))))

@@ -263,15 +263,18 @@ def test_revoke_on_shutdown_gives_the_sidecar_a_prestop_hook_that_revokes_its_to
         assert refused["allowed"] is False and "agent-revoke-grace" in refused["status"]["message"]
 
 
-def test_client_timeout_max_retries_and_lease_threshold_reach_the_agent(injector):
+def test_client_settings_lease_threshold_and_proxy_reach_the_agent(injector):
     annotations = dict(SEED_ANNOTATIONS, **{"vault.hashicorp.com/client-timeout": "90s", "vault.hashicorp.com/client-max-retries": "3",
-                                            "vault.hashicorp.com/template-lease-renewal-threshold": "0.9"})
+                                            "vault.hashicorp.com/template-lease-renewal-threshold": "0.9",
+                                            "vault.hashicorp.com/proxy-address": "http://proxy.internal:3128"})
     result, _ = patched(seed_pod(annotations), injector.admit(seed_pod(annotations)))
     for container in [c for c in result["spec"]["containers"] + result["spec"]["initContainers"] if c["name"].startswith("vault-agent")]:
         env = {e["name"]: e.get("value") for e in container["env"]}
         assert env["VAULT_CLIENT_TIMEOUT"] == "90s" and env["VAULT_MAX_RETRIES"] == "3"
+        assert env["HTTPS_PROXY"] == "http://proxy.internal:3128"
         assert agent_config(container)["template_config"]["lease_renewal_threshold"] == 0.9
-    for key, bad in (("client-timeout", "soon"), ("client-max-retries", "-1"), ("template-lease-renewal-threshold", "2")):
+    for key, bad in (("client-timeout", "soon"), ("client-max-retries", "-1"), ("template-lease-renewal-threshold", "2"),
+                     ("proxy-address", "socks5://proxy:1080")):
         refused = injector.admit(seed_pod(dict(SEED_ANNOTATIONS, **{f"vault.hashicorp.com/{key}": bad})))
         assert refused["allowed"] is False and key in refused["status"]["message"]
 

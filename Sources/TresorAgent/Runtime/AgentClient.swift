@@ -24,7 +24,8 @@ public struct AgentClient: Sendable {
         do {
             client = try VaultClient(address: address, caCertFile: pick(vault.caCert, "CACERT"), skipVerify: skip, timeout: timeout,
                                      caPath: pick(vault.caPath, "CAPATH"), clientCertFile: pick(vault.clientCert, "CLIENT_CERT"),
-                                     clientKeyFile: pick(vault.clientKey, "CLIENT_KEY"))
+                                     clientKeyFile: pick(vault.clientKey, "CLIENT_KEY"),
+                                     proxy: ProxyFromEnvironment.proxy(for: address, environment: environment))
         } catch {
             throw AgentFailure("error setting up the client for \(address): \(error)")
         }
