@@ -249,7 +249,7 @@ let package = Package(
                            .product(name: "SwiftASN1", package: "swift-asn1")],
             swiftSettings: strict
         ),
-        .testTarget(name: "TresorStorageTests", dependencies: ["TresorStorage", "TresorCore"], swiftSettings: strict),
+        .testTarget(name: "TresorStorageTests", dependencies: ["TresorStorage", "TresorCore", .product(name: "SQLiteNIO", package: "sqlite-nio")], swiftSettings: strict),
         .testTarget(
             name: "TresorAuthTests",
             dependencies: ["TresorAuth", "TresorCore", .product(name: "JWTKit", package: "jwt-kit")],

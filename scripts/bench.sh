@@ -17,4 +17,7 @@ fi
 # packed relocations, hot code laid out together), in .build-static so the test build in .build
 # stays untouched.
 scripts/build-release.sh
-exec .venv/bin/python Benchmarks/side_by_side.py --tresor "$(scripts/build-release.sh --show-bin-path)/tresor" --bao .venv/bin/bao "$@"
+tresor="$(scripts/build-release.sh --show-bin-path)/tresor"
+.venv/bin/python Benchmarks/side_by_side.py --tresor "$tresor" --bao .venv/bin/bao "$@"
+# The same servers on production storage (SQLite / raft, and one PostgreSQL cluster for both).
+exec .venv/bin/python Benchmarks/storage_bench.py --tresor "$tresor" --bao .venv/bin/bao --report docs/benchmarks.md

@@ -28,6 +28,9 @@ public final class EtcdBackend: PhysicalBackend, HALock {
     let haEnabled: Bool
     /// While active: the lock's value this node wrote, which every commit compares.
     private let fenceValue = Mutex<String?>(nil)
+    /// Commits queue here and reach etcd as one txn per group, within etcd's default limits
+    /// (128 operations per txn, 1.5 MiB per request).
+    private let group = GroupCommit(maxOperations: 128, maxBytes: 768 << 10)
     private let fenceLost = Mutex<(@Sendable () -> Void)?>(nil)
     /// The lease behind this node's lock, while it holds one.
     private let heldLease = Mutex<(id: String, value: String)?>(nil)
@@ -191,13 +194,17 @@ public final class EtcdBackend: PhysicalBackend, HALock {
     /// on the active node, only while the lock still holds the value it wrote.
     public func commit(_ operations: [StorageOperation]) async throws {
         guard !operations.isEmpty else { return }
-        let requests: [JSONValue] = operations.map { op in
-            switch op {
-            case .put(let key, let value):
-                return ["requestPut": ["key": encoded(key), "value": .string(Data(value).base64EncodedString())]]
-            case .delete(let key):
-                return ["requestDeleteRange": ["key": encoded(key)]]
-            }
+        try await group.commit(operations) { batches in
+            await GroupCommit.wholeThenEach(batches) { try await self.writeTxn(FoldedBatches($0)) }
+        }
+    }
+
+    /// One txn for a whole group (GroupCommit.swift), guarded by the HA fence when there is one.
+    private func writeTxn(_ folded: FoldedBatches) async throws {
+        let requests: [JSONValue] = folded.puts.map { put in
+            ["requestPut": ["key": encoded(put.key), "value": .string(Data(put.value).base64EncodedString())]]
+        } + folded.deletes.map { key in
+            ["requestDeleteRange": ["key": encoded(key)]]
         }
         var body: [String: JSONValue] = ["success": .array(requests)]
         let fence = fenceValue.withLock { $0 }

@@ -13,6 +13,8 @@ public final class PostgreSQLBackend: PhysicalBackend {
     private let table: String
     let logger: Logger
     private let runner: Task<Void, Never>
+    /// Commits queue here and reach PostgreSQL as groups (GroupCommit.swift).
+    private let group: GroupCommit
     /// Vault's `ha_table` when `ha_enabled`: the lock (PostgreSQLHALock.swift) and the fence.
     let haTable: String?
     /// The node every commit must hold the lock for (the active node's own identity).
@@ -57,6 +59,7 @@ public final class PostgreSQLBackend: PhysicalBackend {
         self.haTable = haTable
         self.logger = logger
         runner = Task { await client.run() }
+        group = GroupCommit()
     }
 
     deinit {
@@ -84,22 +87,36 @@ public final class PostgreSQLBackend: PhysicalBackend {
 
     public func commit(_ operations: [StorageOperation]) async throws {
         guard !operations.isEmpty else { return }
-        let table = self.table
-        let fence = fenceIdentity.withLock { $0 }
-        let haTable = self.haTable
-        let lockKey = Self.lockKey
-        // PostgresNIO wraps what the body throws; the fence's refusal is told apart by this flag.
-        let fenced = Atomic<Bool>(false)
-        do {
-            try await commit(operations, table: table, fence: fence, haTable: haTable, lockKey: lockKey, fenced: fenced)
-        } catch {
-            if fenced.load(ordering: .relaxed) { throw TresorError.fencedOut }
-            throw error
+        try await group.commit(operations) { batches in await self.writeGroup(batches) }
+    }
+
+    /// Batches written and the PostgreSQL transactions they took.
+    public var groupCommitCounts: (batches: Int, groups: Int) { group.counts }
+
+    /// A group goes to PostgreSQL as one transaction of two statements, whatever its size: the
+    /// batches folded into the final value of each key, written with one upsert and one delete
+    /// over arrays (GroupCommit.wholeThenEach: a batch that cannot be written fails alone).
+    private func writeGroup(_ batches: [[StorageOperation]]) async -> [Result<Void, any Error>] {
+        await GroupCommit.wholeThenEach(batches) { batches in
+            let folded = FoldedBatches(batches)
+            let fence = fenceIdentity.withLock { $0 }
+            // PostgresNIO wraps what the body throws; the fence's refusal is told apart by this flag.
+            let fenced = Atomic<Bool>(false)
+            do {
+                try await write(putKeys: folded.puts.map(\.key), putValues: folded.puts.map { ByteBuffer(bytes: $0.value) },
+                                deleteKeys: folded.deletes, fence: fence, fenced: fenced)
+            } catch {
+                if fenced.load(ordering: .relaxed) { throw TresorError.fencedOut }
+                throw error
+            }
         }
     }
 
-    private func commit(_ operations: [StorageOperation], table: String, fence: String?, haTable: String?, lockKey: String,
-                        fenced: borrowing Atomic<Bool>) async throws {
+    private func write(putKeys: [String], putValues: [ByteBuffer], deleteKeys: [String], fence: String?,
+                       fenced: borrowing Atomic<Bool>) async throws {
+        let table = self.table
+        let haTable = self.haTable
+        let lockKey = Self.lockKey
         try await client.withTransaction(logger: logger) { connection in
             if let fence, let haTable {
                 // Fencing: the lock row, shared-locked for this transaction, must still be ours
@@ -115,15 +132,13 @@ public final class PostgreSQLBackend: PhysicalBackend {
                     throw TresorError.fencedOut
                 }
             }
-            for op in operations {
-                switch op {
-                case .put(let key, let value):
-                    try await connection.query(
-                        "INSERT INTO \(unescaped: table) (key, value) VALUES (\(key), \(ByteBuffer(bytes: value))) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
-                        logger: logger)
-                case .delete(let key):
-                    try await connection.query("DELETE FROM \(unescaped: table) WHERE key = \(key)", logger: logger)
-                }
+            if !putKeys.isEmpty {
+                try await connection.query(
+                    "INSERT INTO \(unescaped: table) (key, value) SELECT * FROM unnest(\(putKeys)::text[], \(putValues)::bytea[]) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+                    logger: logger)
+            }
+            if !deleteKeys.isEmpty {
+                try await connection.query("DELETE FROM \(unescaped: table) WHERE key = ANY(\(deleteKeys)::text[])", logger: logger)
             }
         }
     }

@@ -8,12 +8,13 @@ import SQLiteNIO
 ///
 /// A commit returns only once SQLite has synced it to disk (synchronous=FULL), so a client never
 /// hears "done" about a write that a crash could lose. Reads go to a small pool of connections,
-/// which WAL lets run beside the single writer; the writer applies each batch in one
-/// transaction.
+/// which WAL lets run beside the single writer. Concurrent commits share a transaction and its
+/// sync (GroupCommit.swift), each request's batch atomic inside it.
 public final class SQLiteBackend: PhysicalBackend {
     private let writer: SQLiteConnection
     private let readers: [SQLiteConnection]
-    private let writeLock = KeyLockTable(shardCount: 1)
+    /// Commits queue here and reach the writer connection as groups, one at a time.
+    private let group = GroupCommit()
     private let next = ManagedAtomicCounter()
 
     public static func open(path: String, readers readerCount: Int = 4, logger: Logger) async throws -> SQLiteBackend {
@@ -76,23 +77,78 @@ public final class SQLiteBackend: PhysicalBackend {
 
     public func commit(_ operations: [StorageOperation]) async throws {
         guard !operations.isEmpty else { return }
-        await writeLock.acquire("writer")
-        defer { writeLock.release("writer") }
-        _ = try await writer.query("BEGIN IMMEDIATE")
+        try await group.commit(operations) { [writer] batches in await Self.writeGroup(writer, batches) }
+    }
+
+    /// Batches written and the SQLite transactions (and syncs) they took.
+    public var groupCommitCounts: (batches: Int, groups: Int) { group.counts }
+
+    /// One transaction, one sync, for every batch in the group; each batch inside its own
+    /// savepoint, so a batch that fails is rolled back alone and the others still commit.
+    private static func writeGroup(_ writer: SQLiteConnection, _ batches: [[StorageOperation]]) async -> [Result<Void, any Error>] {
+        func failAll(_ error: any Error) async -> [Result<Void, any Error>] {
+            _ = try? await writer.query("ROLLBACK")
+            return batches.map { _ in .failure(error) }
+        }
         do {
-            for op in operations {
-                switch op {
-                case .put(let key, let value):
-                    _ = try await writer.query("INSERT INTO tresor_kv (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                                               [.text(key), .blob(ByteBuffer(bytes: value))])
-                case .delete(let key):
-                    _ = try await writer.query("DELETE FROM tresor_kv WHERE key = ?", [.text(key)])
+            _ = try await writer.query("BEGIN IMMEDIATE")
+        } catch {
+            return batches.map { _ in .failure(error) }
+        }
+        var results: [Result<Void, any Error>] = []
+        results.reserveCapacity(batches.count)
+        if batches.count == 1 {
+            // Alone in its group: the transaction itself is the unit, no savepoint needed.
+            do {
+                try await apply(batches[0], on: writer)
+            } catch {
+                return await failAll(error)
+            }
+            results.append(.success(()))
+        } else {
+            for batch in batches {
+                do {
+                    _ = try await writer.query("SAVEPOINT batch")
+                } catch {
+                    return await failAll(error)
+                }
+                do {
+                    try await apply(batch, on: writer)
+                    _ = try await writer.query("RELEASE batch")
+                    results.append(.success(()))
+                } catch {
+                    do {
+                        _ = try await writer.query("ROLLBACK TO batch")
+                        _ = try await writer.query("RELEASE batch")
+                    } catch {
+                        // The transaction is in an unknown state: nothing in it may stand.
+                        return await failAll(error)
+                    }
+                    results.append(.failure(error))
                 }
             }
+            if !results.contains(where: { if case .success = $0 { true } else { false } }) {
+                _ = try? await writer.query("ROLLBACK")
+                return results
+            }
+        }
+        do {
             _ = try await writer.query("COMMIT")
         } catch {
-            _ = try? await writer.query("ROLLBACK")
-            throw error
+            return await failAll(error)
+        }
+        return results
+    }
+
+    private static func apply(_ operations: [StorageOperation], on writer: SQLiteConnection) async throws {
+        for op in operations {
+            switch op {
+            case .put(let key, let value):
+                _ = try await writer.query("INSERT INTO tresor_kv (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                                           [.text(key), .blob(ByteBuffer(bytes: value))])
+            case .delete(let key):
+                _ = try await writer.query("DELETE FROM tresor_kv WHERE key = ?", [.text(key)])
+            }
         }
     }
 

@@ -1,5 +1,7 @@
 import Foundation
 import Logging
+import SQLiteNIO
+import Synchronization
 import Testing
 @_spi(Server) import TresorCore
 @testable import TresorStorage
@@ -61,5 +63,52 @@ import Testing
             #expect(bytes.range(of: Data("plaintext-root-token-value".utf8)) == nil)
             #expect(bytes.range(of: Data("very-secret-path-name".utf8)) == nil)
         }
+    }
+}
+
+@Suite struct SQLiteGroupCommitTests {
+    @Test func aFailingBatchInAGroupFailsAloneAndTheOthersLand() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tresor-sqlite-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let path = dir.appendingPathComponent("tresor.db").path
+        let backend = try await SQLiteBackend.open(path: path, logger: Logger(label: "test"))
+        // A real failure inside SQLite at commit: a trigger that aborts any write of a key under
+        // poison/, as a constraint would.
+        let setup = try await SQLiteConnection.open(storage: .file(path: path), logger: Logger(label: "test"))
+        _ = try await setup.query("CREATE TRIGGER poison BEFORE INSERT ON tresor_kv WHEN NEW.key LIKE 'poison/%' BEGIN SELECT RAISE(ABORT, 'poisoned key'); END")
+        try await setup.close()
+
+        var failed: [Int] = []
+        try await withThrowingTaskGroup(of: Int?.self) { group in
+            for i in 0..<64 {
+                group.addTask {
+                    // The poisoned batch writes a good key first: it must vanish with the batch.
+                    let batch: [StorageOperation] = i == 20
+                        ? [.put(key: "good/\(i)", value: [1]), .put(key: "poison/\(i)", value: [1])]
+                        : [.put(key: "good/\(i)", value: [1]), .put(key: "other/\(i)", value: [2])]
+                    do {
+                        try await backend.commit(batch)
+                        return nil
+                    } catch {
+                        return i
+                    }
+                }
+            }
+            for try await failure in group { if let failure { failed.append(failure) } }
+        }
+        #expect(failed == [20])
+        let good = try await backend.list(prefix: "good/")
+        #expect(good.count == 63)
+        #expect(!good.contains("20"))
+        #expect(try await backend.list(prefix: "other/").count == 63)
+        let counts = backend.groupCommitCounts
+        #expect(counts.batches == 64)
+        #expect(counts.groups < counts.batches, "concurrent commits shared transactions")
+        await backend.close()
+
+        // What was acknowledged is on disk.
+        let reopened = try await SQLiteBackend.open(path: path, logger: Logger(label: "test"))
+        #expect(try await reopened.list(prefix: "good/").count == 63)
+        await reopened.close()
     }
 }
