@@ -65,7 +65,7 @@ disable_mlock = true
                                      stderr=subprocess.STDOUT, env=dict(os.environ, HOME=str(self.dir)))
         self.wait(lambda: requests.get(self.addr + "/v1/sys/seal-status", timeout=1).status_code == 200)
         init = requests.post(self.addr + "/v1/sys/init", json={"secret_shares": 1, "secret_threshold": 1}, timeout=60).json()
-        requests.post(self.addr + "/v1/sys/unseal", json={"key": init["keys_b64"][0]}, timeout=60).raise_for_status()
+        requests.post(self.addr + "/v1/sys/unseal", json={"key": init["keys_base64"][0]}, timeout=60).raise_for_status()
         self.wait(lambda: requests.get(self.addr + "/v1/sys/health", timeout=1).status_code == 200)
         self.token = init["root_token"]
         self.write("auth/token/create", {"id": "root", "policies": ["root"], "no_parent": True})
@@ -178,10 +178,13 @@ started with `server -config`, initialised and unsealed (no dev mode), {args.rou
 above keeps everything in memory on both sides and says nothing about durable writes.
 
 Durability is the same on both sides: a write is acknowledged only once it is synced to disk. Tresor's
-SQLite runs in WAL mode with `synchronous=FULL`; concurrent commits are gathered into one transaction
-and one sync (group commit, each request's batch in a savepoint of its own), and no request is answered
-before the sync of its group returns. On PostgreSQL a group is one transaction (`synchronous_commit` on,
-the server's default). OpenBao's raft appends and syncs its log before it answers.
+SQLite runs in WAL mode with `synchronous=FULL`. Commits that arrive while a sync is in flight are
+gathered into one transaction with one sync (group commit, `Sources/TresorStorage/GroupCommit.swift`):
+the group's batches are folded into one upsert and one delete, each request's batch atomic inside the
+transaction, and should the group fail each batch is retried alone so a bad batch fails by itself. No
+request is answered before the sync of its group returns. On PostgreSQL a group is one transaction of
+two statements (`synchronous_commit` on, the server's default). OpenBao's raft appends and syncs its log
+before it answers.
 
 {tables}
 """

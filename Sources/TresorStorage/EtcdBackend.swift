@@ -175,19 +175,26 @@ public final class EtcdBackend: PhysicalBackend, HALock {
     }
 
     public func list(prefix listPrefix: String) async throws -> [String] {
-        let start = prefix + Array(listPrefix.utf8)
-        let answer = try await call("/v3/kv/range", [
-            "key": .string(Data(start).base64EncodedString()), "range_end": .string(Data(Self.rangeEnd(start)).base64EncodedString()),
-            "keys_only": true,
-        ])
-        var children = Set<StorageKey>()
-        for item in answer["kvs"]?.arrayValue ?? [] {
-            guard let raw = Self.decode(item.objectValue?["key"]), raw.count >= prefix.count else { continue }
-            let key = String(decoding: raw[prefix.count...], as: UTF8.self)
-            guard StorageKey.isBelow(key, listPrefix) else { continue }
-            children.insert(StorageKey(childName(of: key, under: listPrefix)))
+        try await list(prefix: listPrefix, after: nil, limit: nil)
+    }
+
+    /// Ranges come back sorted by key, so a folder's children come from pages of one range,
+    /// each subfolder skipped in one seek (ChildScan.swift).
+    public func list(prefix listPrefix: String, after: String?, limit: Int?) async throws -> [String] {
+        let end = Data(Self.rangeEnd(prefix + Array(listPrefix.utf8))).base64EncodedString()
+        let storePrefix = prefix
+        return try await ChildScan.children(of: listPrefix, after: after, limit: limit) { lower, inclusive, _, count in
+            // The first key after `lower` is `lower` followed by a zero byte.
+            let start = storePrefix + Array(lower.utf8) + (inclusive ? [] : [0])
+            let answer = try await self.call("/v3/kv/range", [
+                "key": .string(Data(start).base64EncodedString()), "range_end": .string(end),
+                "keys_only": true, "limit": .int(Int64(count)),
+            ])
+            return (answer["kvs"]?.arrayValue ?? []).compactMap { item in
+                guard let raw = Self.decode(item.objectValue?["key"]), raw.count >= storePrefix.count else { return nil }
+                return String(decoding: raw[storePrefix.count...], as: UTF8.self)
+            }
         }
-        return children.map(\.string).sorted()
     }
 
     /// One etcd transaction: every put and delete of the batch, applied together or not at all;

@@ -75,14 +75,23 @@ public final class PostgreSQLBackend: PhysicalBackend {
     }
 
     public func list(prefix: String) async throws -> [String] {
-        let upper = prefix + "\u{10FFFF}"
-        let rows = try await client.query(
-            "SELECT key FROM \(unescaped: table) WHERE key >= \(prefix) AND key < \(upper) ORDER BY key", logger: logger)
-        var children = Set<StorageKey>()
-        for try await (key) in rows.decode(String.self) where StorageKey.isBelow(key, prefix) {
-            children.insert(StorageKey(childName(of: key, under: prefix)))
+        try await list(prefix: prefix, after: nil, limit: nil)
+    }
+
+    /// Keys use the "C" collation, so a folder's children come from pages of one index range,
+    /// each subfolder skipped in one seek (ChildScan.swift).
+    public func list(prefix: String, after: String?, limit: Int?) async throws -> [String] {
+        let table = self.table
+        return try await ChildScan.children(of: prefix, after: after, limit: limit) { lower, inclusive, upper, count in
+            let rows = inclusive
+                ? try await self.client.query(
+                    "SELECT key FROM \(unescaped: table) WHERE key >= \(lower) AND key < \(upper) ORDER BY key LIMIT \(count)", logger: self.logger)
+                : try await self.client.query(
+                    "SELECT key FROM \(unescaped: table) WHERE key > \(lower) AND key < \(upper) ORDER BY key LIMIT \(count)", logger: self.logger)
+            var keys: [String] = []
+            for try await key in rows.decode(String.self) { keys.append(key) }
+            return keys
         }
-        return children.map(\.string).sorted()
     }
 
     public func commit(_ operations: [StorageOperation]) async throws {

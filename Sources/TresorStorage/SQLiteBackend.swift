@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import NIOCore
+import NIOPosix
 import SQLiteNIO
 @_spi(Server) import TresorCore
 
@@ -12,6 +13,13 @@ import SQLiteNIO
 /// sync (GroupCommit.swift), each request's batch atomic inside it.
 public final class SQLiteBackend: PhysicalBackend {
     private let writer: SQLiteConnection
+    /// The writer's own thread: its few statements per group never queue behind the readers'
+    /// queries on the shared pool, so a group's latency is SQLite's work and the sync alone.
+    private static let writerThread: NIOThreadPool = {
+        let pool = NIOThreadPool(numberOfThreads: 1)
+        pool.start()
+        return pool
+    }()
     private let readers: [SQLiteConnection]
     /// Commits queue here and reach the writer connection as groups, one at a time.
     private let group = GroupCommit()
@@ -30,7 +38,8 @@ public final class SQLiteBackend: PhysicalBackend {
         }
         let writer: SQLiteConnection
         do {
-            writer = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+            writer = try await SQLiteConnection.open(storage: .file(path: path), threadPool: writerThread, logger: logger,
+                                                     on: MultiThreadedEventLoopGroup.singleton.any())
         } catch {
             throw StorageError("cannot open SQLite database at \(path): \(error)")
         }
@@ -63,16 +72,19 @@ public final class SQLiteBackend: PhysicalBackend {
     }
 
     public func list(prefix: String) async throws -> [String] {
-        // Keys sort bytewise, so everything under the prefix is one range scan.
-        let rows = try await reader.query(
-            "SELECT key FROM tresor_kv WHERE key >= ? AND key < ? ORDER BY key",
-            [.text(prefix), .text(prefix + "\u{10FFFF}")])
-        var children = Set<StorageKey>()
-        for row in rows {
-            guard let key = row.column("key")?.string, StorageKey.isBelow(key, prefix) else { continue }
-            children.insert(StorageKey(childName(of: key, under: prefix)))
+        try await list(prefix: prefix, after: nil, limit: nil)
+    }
+
+    /// Keys sort bytewise, so a folder's children come from pages of one index range, each
+    /// subfolder skipped in one seek (ChildScan.swift).
+    public func list(prefix: String, after: String?, limit: Int?) async throws -> [String] {
+        try await ChildScan.children(of: prefix, after: after, limit: limit) { lower, inclusive, upper, count in
+            let rows = try await self.reader.query(
+                inclusive ? "SELECT key FROM tresor_kv WHERE key >= ? AND key < ? ORDER BY key LIMIT ?"
+                    : "SELECT key FROM tresor_kv WHERE key > ? AND key < ? ORDER BY key LIMIT ?",
+                [.text(lower), .text(upper), .integer(count)])
+            return rows.compactMap { $0.column("key")?.string }
         }
-        return children.map(\.string).sorted()
     }
 
     public func commit(_ operations: [StorageOperation]) async throws {
@@ -83,74 +95,41 @@ public final class SQLiteBackend: PhysicalBackend {
     /// Batches written and the SQLite transactions (and syncs) they took.
     public var groupCommitCounts: (batches: Int, groups: Int) { group.counts }
 
-    /// One transaction, one sync, for every batch in the group; each batch inside its own
-    /// savepoint, so a batch that fails is rolled back alone and the others still commit.
+    /// One transaction, one sync, for every batch in the group, in a handful of statements
+    /// whatever the group's size: each statement is a hop to SQLite's thread and back, and those
+    /// hops, not the sync, bound a writer that ran a statement per operation. The batches are
+    /// folded into the last word on each key (GroupCommit.wholeThenEach: should the group fail,
+    /// each batch is written alone, so a batch that cannot be written fails by itself).
     private static func writeGroup(_ writer: SQLiteConnection, _ batches: [[StorageOperation]]) async -> [Result<Void, any Error>] {
-        func failAll(_ error: any Error) async -> [Result<Void, any Error>] {
-            _ = try? await writer.query("ROLLBACK")
-            return batches.map { _ in .failure(error) }
-        }
-        do {
+        await GroupCommit.wholeThenEach(batches) { batches in
+            let folded = FoldedBatches(batches)
             _ = try await writer.query("BEGIN IMMEDIATE")
-        } catch {
-            return batches.map { _ in .failure(error) }
-        }
-        var results: [Result<Void, any Error>] = []
-        results.reserveCapacity(batches.count)
-        if batches.count == 1 {
-            // Alone in its group: the transaction itself is the unit, no savepoint needed.
             do {
-                try await apply(batches[0], on: writer)
-            } catch {
-                return await failAll(error)
-            }
-            results.append(.success(()))
-        } else {
-            for batch in batches {
-                do {
-                    _ = try await writer.query("SAVEPOINT batch")
-                } catch {
-                    return await failAll(error)
-                }
-                do {
-                    try await apply(batch, on: writer)
-                    _ = try await writer.query("RELEASE batch")
-                    results.append(.success(()))
-                } catch {
-                    do {
-                        _ = try await writer.query("ROLLBACK TO batch")
-                        _ = try await writer.query("RELEASE batch")
-                    } catch {
-                        // The transaction is in an unknown state: nothing in it may stand.
-                        return await failAll(error)
+                for chunk in folded.puts.chunks(of: rowsPerStatement) {
+                    var binds: [SQLiteData] = []
+                    binds.reserveCapacity(chunk.count * 2)
+                    for put in chunk {
+                        binds.append(.text(put.key))
+                        binds.append(.blob(ByteBuffer(bytes: put.value)))
                     }
-                    results.append(.failure(error))
+                    let rows = Array(repeating: "(?, ?)", count: chunk.count).joined(separator: ", ")
+                    _ = try await writer.query(
+                        "INSERT INTO tresor_kv (key, value) VALUES \(rows) ON CONFLICT(key) DO UPDATE SET value = excluded.value", binds)
                 }
-            }
-            if !results.contains(where: { if case .success = $0 { true } else { false } }) {
+                for chunk in folded.deletes.chunks(of: rowsPerStatement) {
+                    let marks = Array(repeating: "?", count: chunk.count).joined(separator: ", ")
+                    _ = try await writer.query("DELETE FROM tresor_kv WHERE key IN (\(marks))", chunk.map { .text($0) })
+                }
+                _ = try await writer.query("COMMIT")
+            } catch {
                 _ = try? await writer.query("ROLLBACK")
-                return results
+                throw error
             }
         }
-        do {
-            _ = try await writer.query("COMMIT")
-        } catch {
-            return await failAll(error)
-        }
-        return results
     }
 
-    private static func apply(_ operations: [StorageOperation], on writer: SQLiteConnection) async throws {
-        for op in operations {
-            switch op {
-            case .put(let key, let value):
-                _ = try await writer.query("INSERT INTO tresor_kv (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                                           [.text(key), .blob(ByteBuffer(bytes: value))])
-            case .delete(let key):
-                _ = try await writer.query("DELETE FROM tresor_kv WHERE key = ?", [.text(key)])
-            }
-        }
-    }
+    /// Rows per statement: well inside SQLite's limit of 32,766 bound values.
+    private static let rowsPerStatement = 500
 
     public func close() async {
         try? await writer.close()

@@ -65,3 +65,31 @@ def test_first_login_makes_an_entity_with_an_alias(any_server):
     # A disabled entity's tokens stop working.
     assert call(any_server, "POST", f"identity/entity/id/{found['id']}", json={"disabled": True}).status_code == 204
     assert call(any_server, "GET", "auth/token/lookup-self", token=first["client_token"]).status_code == 403
+
+
+
+def test_concurrent_first_logins_share_one_entity(tmp_path):
+    """Clients log in as one new user at once, on production storage where every read is a trip
+    to SQLite: every login succeeds (none fails on a duplicate alias) and all their tokens carry
+    the same entity."""
+    from concurrent.futures import ThreadPoolExecutor
+    from production import ProductionServer
+    server = ProductionServer(tmp_path).start()
+    try:
+        init = server.init(1, 1)
+        server.unseal(init["unseal_keys_b64"])
+        root = init["root_token"]
+        assert server.request("POST", "sys/auth/userpass", root, json={"type": "userpass"}).status_code == 204
+        for round_ in range(4):
+            user = f"carol{round_}"
+            assert server.request("POST", f"auth/userpass/users/{user}", root, json={"password": "pw"}).status_code == 204
+
+            def one(_):
+                return requests.post(f"{server.addr}/v1/auth/userpass/login/{user}", json={"password": "pw"}, timeout=30)
+
+            with ThreadPoolExecutor(16) as pool:
+                replies = list(pool.map(one, range(16)))
+            assert [r.status_code for r in replies] == [200] * 16, [r.text for r in replies if r.status_code != 200]
+            assert len({r.json()["auth"]["entity_id"] for r in replies}) == 1
+    finally:
+        server.stop()

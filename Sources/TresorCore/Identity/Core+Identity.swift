@@ -7,10 +7,17 @@ extension Core {
     /// The entity for a login through `mount` as `alias`, made with its alias the first time.
     func entityForLogin(alias name: String, mount: MountEntry, storage: Storage) async throws -> String {
         let store = IdentityStore(storage: storage, changed: { [weak self] in self?.identityCache.invalidate() })
-        if let alias = try await store.alias(accessor: mount.accessor, name: name), let entity = try await store.entity(id: alias.canonicalID) {
+        func existing() async throws -> String? {
+            guard let alias = try await store.alias(accessor: mount.accessor, name: name),
+                  let entity = try await store.entity(id: alias.canonicalID) else { return nil }
             guard !entity.disabled else { throw TresorError.permissionDenied }
             return entity.id
         }
+        if let id = try await existing() { return id }
+        // First logins of one name at once: the first makes the entity, the others wait for its
+        // commit on the alias's lock and then find it, instead of failing on a duplicate alias.
+        await storage.lock(IdentityStore.aliasKey(mount.accessor, name))
+        if let id = try await existing() { return id }
         let now = clock()
         let id = RandomUUID.string()
         try await store.save(Entity(id: id, name: "entity_" + String(id.prefix(8)), creationTime: now, lastUpdateTime: now))

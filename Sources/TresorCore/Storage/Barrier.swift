@@ -194,6 +194,11 @@ import Synchronization
         return try await physical.list(prefix: prefix)
     }
 
+    public func list(prefix: String, after: String?, limit: Int?) async throws -> [String] {
+        guard !isSealed else { throw TresorError.sealed }
+        return try await physical.list(prefix: prefix, after: after, limit: limit)
+    }
+
     public func commit(_ operations: [StorageOperation]) async throws {
         guard let ring = currentKeyring else { throw TresorError.sealed }
         let active = ring.active

@@ -16,6 +16,9 @@
     public func put(_ key: String, _ value: [UInt8]) async throws { try await barrier.put(key, value) }
     public func delete(_ key: String) async throws { try await barrier.delete(key) }
     public func list(_ prefix: String) async throws -> [String] { try await barrier.list(prefix: prefix) }
+    public func list(_ prefix: String, after: String?, limit: Int?) async throws -> [String] {
+        try await barrier.list(prefix: prefix, after: after, limit: limit)
+    }
     /// Outside a request there is nothing to hold a lock until; callers use the table directly.
     public func lock(_ key: String) async {}
     public func afterCommit(_ action: @escaping @Sendable () -> Void) { action() }

@@ -16,10 +16,17 @@ public protocol PhysicalBackend: Sendable {
     func get(_ key: String) async throws -> [UInt8]?
     /// The direct children of `prefix`: plain names for leaves, names ending in "/" for folders.
     func list(prefix: String) async throws -> [String]
+    /// A page of the children of `prefix`: those after `after`, at most `limit` (nil: all).
+    func list(prefix: String, after: String?, limit: Int?) async throws -> [String]
     func commit(_ operations: [StorageOperation]) async throws
 }
 
 extension PhysicalBackend {
+    /// For stores that cannot seek: the whole listing, then the page of it.
+    public func list(prefix: String, after: String?, limit: Int?) async throws -> [String] {
+        ChildScan.page(try await list(prefix: prefix), after: after, limit: limit)
+    }
+
     public func put(_ key: String, _ value: [UInt8]) async throws {
         try await commit([.put(key: key, value: value)])
     }

@@ -91,6 +91,13 @@ import Synchronization
         return result
     }
 
+    public func list(_ prefix: String, after: String?, limit: Int?) async throws -> [String] {
+        // Only the request's own writes below the folder need the merged listing.
+        let touched = state.withLock { $0.pending.keys.contains { StorageKey.isBelow($0.string, prefix) } }
+        if !touched { return try await barrier.list(prefix: prefix, after: after, limit: limit) }
+        return ChildScan.page(try await list(prefix), after: after, limit: limit)
+    }
+
     private func listFolderIsEmpty(_ folder: String, pending: [StorageKey: [UInt8]?]) async throws -> Bool {
         if pending.contains(where: { StorageKey.hasPrefix($0.key.string, folder) && $0.value != nil }) { return false }
         let deleted = Set(pending.filter { StorageKey.hasPrefix($0.key.string, folder) && $0.value == nil }.map(\.key))

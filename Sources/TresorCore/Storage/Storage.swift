@@ -8,6 +8,9 @@ public protocol Storage: Sendable {
     func delete(_ key: String) async throws
     /// Direct children of `prefix` (folders end in "/"), sorted.
     func list(_ prefix: String) async throws -> [String]
+    /// A page of that listing: the children after `after`, at most `limit` (nil or < 1: all).
+    /// Stores that can seek read only the page.
+    func list(_ prefix: String, after: String?, limit: Int?) async throws -> [String]
     /// Holds `key` against other requests until this request commits or fails, for
     /// read-modify-write sequences.
     func lock(_ key: String) async
@@ -16,6 +19,10 @@ public protocol Storage: Sendable {
 }
 
 extension Storage {
+    public func list(_ prefix: String, after: String?, limit: Int?) async throws -> [String] {
+        ChildScan.page(try await list(prefix), after: after, limit: limit)
+    }
+
     public func document<T: Decodable & Sendable>(_ key: String, as type: T.Type) async throws -> T? {
         guard let bytes = try await get(key) else { return nil }
         return try JSONValue.decodeStored(T.self, from: bytes)
@@ -62,6 +69,9 @@ public struct StorageView: Storage {
     public func put(_ key: String, _ value: [UInt8]) async throws { try await base.put(prefix + key, value) }
     public func delete(_ key: String) async throws { try await base.delete(prefix + key) }
     public func list(_ prefix: String) async throws -> [String] { try await base.list(self.prefix + prefix) }
+    public func list(_ prefix: String, after: String?, limit: Int?) async throws -> [String] {
+        try await base.list(self.prefix + prefix, after: after, limit: limit)
+    }
     public func lock(_ key: String) async { await base.lock(prefix + key) }
     public func afterCommit(_ action: @escaping @Sendable () -> Void) { base.afterCommit(action) }
 

@@ -8,14 +8,18 @@ extension KVv2Backend {
         let fields = [
             FieldSpec("max_versions", .int), FieldSpec("cas_required", .bool),
             FieldSpec("delete_version_after", .duration), FieldSpec("custom_metadata", .any),
+            // LIST in pages, as OpenBao has it: the keys after `after`, at most `limit` (< 1: all).
+            FieldSpec("after", .string), FieldSpec("limit", .int),
         ]
         return [
             PathSpec("metadata/{path*}", fields: fields, existenceCheck: { ctx, _ in
                 try await metadata(ctx.storage, ctx.capture("path")) != nil
             }, synopsis: "Configure and list a secret's versions.", handlers: [
-                .list: { ctx, _ in
+                .list: { ctx, fields in
                     let prefix = ctx.capture("path")
-                    return LogicalResponse.list(try await ctx.storage.list(metadataKey(prefix)))
+                    let after = fields.has("after") ? try fields.string("after") : nil
+                    let limit = fields.has("limit") ? Int(try fields.int("limit")) : nil
+                    return LogicalResponse.list(try await ctx.storage.list(metadataKey(prefix), after: after, limit: limit))
                 },
                 .read: { ctx, _ in
                     let path = ctx.capture("path")
