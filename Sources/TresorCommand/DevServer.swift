@@ -14,12 +14,11 @@ import TresorSecrets
 /// `tresor server -dev`: in memory, initialised and unsealed, the root token printed and written
 /// to the CLI's token helper.
 enum DevServer {
-    static func run(rootTokenID: String?, listen: String, logLevel: String) async throws {
+    static func run(rootTokenID: String?, listen: String, logLevel: String, logFormat: String = "") async throws {
         guard let (host, port) = ServerCommand.splitAddress(listen) else {
             throw ValidationError("invalid listen address \"\(listen)\": expected host:port")
         }
-        var logger = Logger(label: "tresor")
-        logger.logLevel = Logger.Level(rawValue: logLevel == "warn" ? "warning" : logLevel) ?? .info
+        let logger = try ServerLogging.logger(level: logLevel, format: logFormat, file: nil)
 
         var registry = BackendRegistry()
         SecretsEngines.register(into: &registry)

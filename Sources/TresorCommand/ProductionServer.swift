@@ -12,7 +12,7 @@ import TresorStorage
 
 /// `tresor server -config=FILE`: durable storage, a seal, one or more listeners.
 enum ProductionServer {
-    static func run(configPaths: [String], logLevel: String?) async throws {
+    static func run(configPaths: [String], logLevel: String?, logFormat: String? = nil) async throws {
         var config = try ServerConfigLoader.load(paths: configPaths)
         // As in Vault, these variables win over the file: a StatefulSet gives each pod its own
         // address through its environment while all pods share one configuration.
@@ -20,11 +20,11 @@ enum ProductionServer {
         if let address = environment["VAULT_API_ADDR"], !address.isEmpty { config.apiAddr = address }
         if let address = environment["VAULT_CLUSTER_ADDR"], !address.isEmpty { config.clusterAddr = address }
         let level = logLevel ?? config.logLevel
-        let logger = {
-            var logger = Logger(label: "tresor")
-            logger.logLevel = Logger.Level(rawValue: level == "warn" ? "warning" : level) ?? .info
-            return logger
-        }()
+        let logFile = config.logFile.isEmpty ? nil : LogSink.FileSettings(
+            path: LogSink.resolve(config.logFile), rotateBytes: config.logRotateBytes,
+            rotateDuration: .seconds(config.logRotateDuration ?? 24 * 3600), rotateMaxFiles: config.logRotateMaxFiles)
+        let logger = try ServerLogging.logger(level: level, format: ServerLogging.format(flag: logFormat, configured: config.logFormat),
+                                              file: logFile)
         // While the configuration is read and storage opened, another core prepares the first
         // connection's pipeline.
         EventLoops.other().execute { _ = ListenerWarmUp.run(logger: logger) }

@@ -9,19 +9,23 @@ struct ServerOptions: Equatable {
     var configPaths: [String] = []
     /// Nil when not given: a configuration file's own `log_level` then applies.
     var logLevel: String?
+    /// `-log-format`: "standard" or "json".
+    var logFormat: String?
 
     func run() async throws {
         guard dev else {
             guard !configPaths.isEmpty else {
                 throw ValidationError("a configuration file must be given with -config=FILE (or use -dev)")
             }
-            try await ProductionServer.run(configPaths: configPaths, logLevel: logLevel)
+            try await ProductionServer.run(configPaths: configPaths, logLevel: logLevel ?? Self.environment("VAULT_LOG_LEVEL"),
+                                           logFormat: logFormat)
             return
         }
         try await DevServer.run(
             rootTokenID: devRootTokenID ?? Self.environment("VAULT_DEV_ROOT_TOKEN_ID"),
             listen: devListenAddress ?? Self.environment("VAULT_DEV_LISTEN_ADDRESS") ?? "127.0.0.1:8200",
-            logLevel: logLevel ?? "info")
+            logLevel: logLevel ?? Self.environment("VAULT_LOG_LEVEL") ?? "info",
+            logFormat: ServerLogging.format(flag: logFormat, configured: ""))
     }
 
     /// One variable by getenv: ProcessInfo copies the whole environment into a dictionary.
@@ -59,7 +63,8 @@ extension ServerOptions {
                 options.dev = true
                 continue
             }
-            guard name == "dev-root-token-id" || name == "dev-listen-address" || name == "config" || name == "log-level" else {
+            guard name == "dev-root-token-id" || name == "dev-listen-address" || name == "config" || name == "log-level"
+                    || name == "log-format" else {
                 return nil
             }
             if value == nil {
@@ -76,6 +81,9 @@ extension ServerOptions {
             case "dev-listen-address":
                 guard options.devListenAddress == nil else { return nil }
                 options.devListenAddress = value
+            case "log-format":
+                guard options.logFormat == nil else { return nil }
+                options.logFormat = value
             default:
                 guard options.logLevel == nil else { return nil }
                 options.logLevel = value

@@ -32,10 +32,13 @@ struct ServerCommand: AsyncParsableCommand {
     @Option(name: .customLong("log-level"), help: "trace, debug, info (the default), warn or error.")
     var logLevel: String?
 
+    @Option(name: .customLong("log-format"), help: "standard (the default) or json (env VAULT_LOG_FORMAT).")
+    var logFormat: String?
+
     /// What the flags ask for; the fast reader in `ServerArguments.swift` must agree on it.
     var options: ServerOptions {
         ServerOptions(dev: dev, devRootTokenID: devRootTokenID, devListenAddress: devListenAddress,
-                      configPaths: config, logLevel: logLevel)
+                      configPaths: config, logLevel: logLevel, logFormat: logFormat)
     }
 
     func run() async throws {

@@ -75,12 +75,26 @@ import NIOCore
         let incoming = RequestMapper.Incoming(
             method: request.method.rawValue, rawPath: request.uri.path, query: request.uri.query, headers: headers,
             repeatedHeaders: repeated, body: buffer, remoteAddress: remoteAddress?.ipAddress, jsonLimits: jsonLimits)
+        let logger = core.logger
+        let started = logger.logLevel <= .debug ? ContinuousClock.now : nil
+        var requestID: String?
+        let rendered: RenderedResponse
         do {
             var logical = try RequestMapper.map(incoming)
             logical.unauthenticatedOperatorPaths = unauthenticatedOperatorPaths
-            return ResponseRenderer.render(try await core.handle(logical))
+            requestID = logical.id
+            rendered = ResponseRenderer.render(try await core.handle(logical))
         } catch {
-            return ResponseRenderer.error(error)
+            rendered = ResponseRenderer.error(error)
         }
+        if let started {
+            // At debug level every request leaves one line with its id, which its audit entries
+            // carry too. The path is not logged: some paths carry tokens (auth/token/lookup/<token>).
+            logger.debug("request", metadata: [
+                "request_id": "\(requestID ?? "")", "method": "\(request.method.rawValue)", "status": "\(rendered.status)",
+                "duration": "\(ContinuousClock.now - started)",
+            ])
+        }
+        return rendered
     }
 }

@@ -614,7 +614,6 @@ def test_injector_with_its_own_certificate():
     (["server.ha.enabled=true", "server.ha.replicas=3"], "Several replicas on private SQLite files"),
     (["global.tlsDisable=false"], "set server.tls.secretName"),
     (["injector.replicas=2"], "injector.replicas > 1 needs injector.certs.secretName"),
-    (["server.logFormat=json"], "standard format only"),
     # vault-helm values for objects this chart does not render are refused, not dropped.
     (["server.ingress.enabled=true"], "server.ingress.enabled is set, but this chart does not support it"),
     (["ui.enabled=true"], "Tresor serves no web UI"),
@@ -717,3 +716,10 @@ def test_release_names_follow_vault_helm():
             files = chart.render({}, name=release, namespace="ns")
         sts = next(d for p, t in files.items() if p.endswith("server-statefulset.yaml") for d in yaml.safe_load_all(t) if d)
         assert sts["metadata"]["name"] == fullname
+
+
+def test_server_log_level_and_format_become_flags():
+    r = Rendered(["server.logLevel=debug", "server.logFormat=json"])
+    args = r.container()["args"]
+    assert "-log-level=debug" in args and "-log-format=json" in args
+    assert not [a for a in Rendered([]).container()["args"] if a.startswith("-log-format")]

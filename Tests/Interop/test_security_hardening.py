@@ -202,7 +202,7 @@ def test_tls_version_bounds_are_honoured(tmp_path):
     ('tls_client_ca_file = "/nonexistent"', "", "tls_client_ca_file"),
     ("", 'telemetry { prometheus_retention_time = "30s" }', "telemetry"),
     ("", 'plugin_directory = "/plugins"', "plugin_directory"),
-    ("", 'log_format = "json"', "log_format"),
+    ("", 'log_format = "xml"', "log_format"),
 ])
 def test_unhonoured_config_keys_refuse_to_start(tmp_path, listener_extra, top_level, named):
     server = ProductionServer(tmp_path, listener_extra=listener_extra, seal=top_level)

@@ -72,7 +72,7 @@ import Testing
     @Test(arguments: [
         ("plugin_directory = \"/p\"", "plugin_directory"),
         ("ha_storage \"consul\" {}", "ha_storage"),
-        ("log_format = \"json\"", "log_format"),
+        ("log_format = \"xml\"", "log_format"),
         ("storage \"raft\" {\n path = \"/d\"\n retry_join = \"x\"\n}", "retry_join"),
         ("storage \"sqlite\" {\n path = \"/d\"\n ha_enabled = \"true\"\n}", "ha_enabled"),
         ("storage \"sqlite\" {\n path = \"/d\"\n journal_mode = \"off\"\n}", "journal_mode"),

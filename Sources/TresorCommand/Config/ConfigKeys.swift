@@ -9,16 +9,13 @@ enum ConfigKeys {
         "storage", "backend", "listener", "seal", "api_addr", "cluster_addr", "ui", "log_level", "log_format",
         "default_lease_ttl", "max_lease_ttl", "disable_mlock", "cluster_name", "disable_cache", "cache_size", "pid_file",
         "audit", "unsafe_allow_api_audit_creation", "allow_audit_log_prefixing",
+        "log_file", "log_rotate_bytes", "log_rotate_duration", "log_rotate_max_files",
     ]
 
     /// Vault keys Tresor does not implement: starting with them would pretend they hold.
     static let refusedTopLevel: [String: String] = [
         "ha_storage": "a separate ha_storage is not supported: HA runs on the main storage",
         "telemetry": "telemetry is not supported yet",
-        "log_file": "log_file is not supported: logs go to standard output",
-        "log_rotate_bytes": "log rotation is not supported: logs go to standard output",
-        "log_rotate_duration": "log rotation is not supported: logs go to standard output",
-        "log_rotate_max_files": "log rotation is not supported: logs go to standard output",
         "plugin_directory": "Tresor has no external plugins",
         "plugin_file_uid": "Tresor has no external plugins",
         "plugin_file_permissions": "Tresor has no external plugins",

@@ -40,6 +40,12 @@ struct ServerConfig: Sendable, Equatable {
     var clusterAddr = ""
     var ui = false
     var logLevel = "info"
+    /// Vault's `log_format` ("standard" or "json"), `log_file` and its rotation.
+    var logFormat = ""
+    var logFile = ""
+    var logRotateBytes = 0
+    var logRotateDuration: Int64?
+    var logRotateMaxFiles = 0
     var defaultLeaseTTL: Int64 = 0
     var maxLeaseTTL: Int64 = 0
     var disableMlock = false
@@ -74,6 +80,11 @@ struct ServerConfig: Sendable, Equatable {
         if !other.clusterAddr.isEmpty { clusterAddr = other.clusterAddr }
         if other.ui { ui = true }
         if other.logLevel != "info" { logLevel = other.logLevel }
+        if !other.logFormat.isEmpty { logFormat = other.logFormat }
+        if !other.logFile.isEmpty { logFile = other.logFile }
+        if other.logRotateBytes != 0 { logRotateBytes = other.logRotateBytes }
+        if let duration = other.logRotateDuration { logRotateDuration = duration }
+        if other.logRotateMaxFiles != 0 { logRotateMaxFiles = other.logRotateMaxFiles }
         if other.defaultLeaseTTL != 0 { defaultLeaseTTL = other.defaultLeaseTTL }
         if other.maxLeaseTTL != 0 { maxLeaseTTL = other.maxLeaseTTL }
         if other.disableMlock { disableMlock = true }

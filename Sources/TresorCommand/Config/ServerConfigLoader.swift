@@ -53,9 +53,21 @@ enum ServerConfigLoader {
             case "pid_file": config.pidFile = try string(value, key, fail)
             case "log_format":
                 let format = try string(value, key, fail).lowercased()
-                guard format.isEmpty || format == "standard" else {
-                    throw fail(key, "log_format \"\(format)\" is not supported (standard)")
+                guard format.isEmpty || format == "standard" || format == "json" else {
+                    throw fail(key, "log_format \"\(format)\" is not supported (standard or json)")
                 }
+                config.logFormat = format
+            case "log_file":
+                config.logFile = try string(value, key, fail)
+                guard !config.logFile.isEmpty else { throw fail(key, "log_file must not be empty") }
+            case "log_rotate_bytes":
+                config.logRotateBytes = try int(value, key, fail)
+                guard config.logRotateBytes >= 0 else { throw fail(key, "log_rotate_bytes must not be negative") }
+            case "log_rotate_duration":
+                config.logRotateDuration = try duration(value, key, fail)
+            case "log_rotate_max_files":
+                config.logRotateMaxFiles = try int(value, key, fail)
+                guard config.logRotateMaxFiles >= -1 else { throw fail(key, "log_rotate_max_files must be -1, 0 or more") }
             case "disable_cache": config.disableCache = try bool(value, key, fail)
             case "cache_size":
                 let size = try int(value, key, fail)
