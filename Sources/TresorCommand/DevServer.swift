@@ -28,6 +28,7 @@ enum DevServer {
         let core = Core(physical: InMemoryBackend(), registry: registry, storageType: "inmem",
                         auditSettings: AuditSettings(makeDevice: AuditDevices.factory(allowPrefix: false)), logger: logger,
                         apiAddress: apiAddress)
+        core.sanitizedConfig = ServerConfig.dev(listen: listen, apiAddress: apiAddress).sanitized
         let reopenOnHangUp = AuditReopener(core: core)
         defer { reopenOnHangUp.cancel() }
 

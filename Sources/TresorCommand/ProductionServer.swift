@@ -68,6 +68,7 @@ enum ProductionServer {
                             makeDevice: AuditDevices.factory(allowPrefix: config.allowAuditLogPrefixing)),
                         cacheSize: config.disableCache ? 0 : (config.cacheSize > 0 ? config.cacheSize : Barrier.defaultCacheSize),
                         logger: logger, haLock: haLock, apiAddress: apiAddress, clusterAddress: cluster?.advertised ?? "")
+        core.sanitizedConfig = config.sanitized
         if let cluster {
             core.setClusterRole(ClusterListener(core: core, host: cluster.host, port: cluster.port, maxRequestSize: prepared[0].maxRequestSize,
                                                 jsonLimits: prepared[0].jsonLimits, logger: logger))

@@ -65,6 +65,7 @@ import Synchronization
     let haStepping = Mutex(false)
     /// Take-overs and step-downs, one at a time (see `haStep`).
     let haTransitions = SerialGate()
+    private let sanitizedConfigState = Mutex<JSONValue>(.object([:]))
 
     public init(physical: PhysicalBackend, registry: BackendRegistry, storageType: String = "inmem",
                 autoSeal: AutoSeal? = nil, clusterName: String? = nil, ttl: TTLDefaults = .vault,
@@ -105,6 +106,13 @@ import Synchronization
     }
 
     public var routes: RouteTable { routeTable.withLock { $0 } }
+
+    /// The configuration as `sys/config/state/sanitized` shows it, set once by the command
+    /// that read it (the core never sees the configuration file itself).
+    public var sanitizedConfig: JSONValue {
+        get { sanitizedConfigState.withLock { $0 } }
+        set { sanitizedConfigState.withLock { $0 = newValue } }
+    }
 
     public var direct: DirectStorage { DirectStorage(barrier: barrier, locks: locks) }
 

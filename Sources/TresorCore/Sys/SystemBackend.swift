@@ -15,7 +15,7 @@ struct SystemBackend: LogicalBackend {
         self.core = core
         paths = Self.statusPaths(core) + Self.mountPaths(core) + Self.authPaths(core) + Self.policyPaths(core)
             + Self.capabilityPaths(core) + Self.internalPaths(core) + Self.auditPaths(core) + Self.leasePaths(core)
-            + Self.wrappingPaths(core) + Self.generateRootPaths(core) + Self.rekeyPaths(core)
+            + Self.wrappingPaths(core) + Self.generateRootPaths(core) + Self.rekeyPaths(core) + Self.hostPaths(core)
     }
 }
 
