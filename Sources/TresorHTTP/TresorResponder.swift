@@ -83,6 +83,9 @@ import NIOCore
             var logical = try RequestMapper.map(incoming)
             logical.unauthenticatedOperatorPaths = unauthenticatedOperatorPaths
             requestID = logical.id
+            core.inFlight.begin(id: logical.id, remoteIP: incoming.remoteAddress, remotePort: remoteAddress?.port, path: request.uri.path,
+                                method: request.method.rawValue)
+            defer { core.inFlight.end(id: logical.id) }
             rendered = ResponseRenderer.render(try await core.handle(logical))
         } catch {
             rendered = ResponseRenderer.error(error)

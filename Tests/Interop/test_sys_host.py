@@ -65,3 +65,16 @@ def test_sanitized_config_of_a_production_server_holds_no_secret(tmp_path):
             server.stop()
     finally:
         cluster.stop()
+
+
+def test_in_flight_requests_match_openbao(tresor, openbao):
+    for server in (tresor, openbao):
+        reply = read(server, "sys/in-flight-req")
+        assert reply.status_code == 200, server.name
+        body = reply.json()
+        assert "data" not in body  # bare, without the envelope
+        mine = [entry for entry in body.values() if entry["request_path"] == "/v1/sys/in-flight-req"]
+        assert len(mine) == 1, (server.name, body)
+        assert set(mine[0]) == {"start_time", "client_remote_address", "request_path", "request_method", "client_id"}
+        assert mine[0]["request_method"] == "GET" and mine[0]["client_remote_address"].startswith("127.0.0.1:")
+    assert tresor.http("POST", "sys/in-flight-req").status_code == openbao.http("POST", "sys/in-flight-req").status_code

@@ -66,6 +66,8 @@ import Synchronization
     /// Take-overs and step-downs, one at a time (see `haStep`).
     let haTransitions = SerialGate()
     private let sanitizedConfigState = Mutex<JSONValue>(.object([:]))
+    /// What `sys/in-flight-req` reports; the HTTP layer records each request here.
+    public let inFlight = InFlightRequests()
 
     public init(physical: PhysicalBackend, registry: BackendRegistry, storageType: String = "inmem",
                 autoSeal: AutoSeal? = nil, clusterName: String? = nil, ttl: TTLDefaults = .vault,

@@ -1,5 +1,5 @@
-/// `sys/host-info` and `sys/config/state/sanitized`: what an operator asks about the machine
-/// and the configuration a server runs with. Both go through the ACL like any path (Vault's
+/// `sys/host-info`, `sys/config/state/sanitized` and `sys/in-flight-req`: what an operator asks
+/// about the machine, the configuration a server runs with and what it is doing now. All go through the ACL like any path (Vault's
 /// `root` policy has them; they need no sudo).
 extension SystemBackend {
     static func hostPaths(_ core: Core) -> [PathSpec] {
@@ -9,6 +9,10 @@ extension SystemBackend {
             ]),
             PathSpec("config/state/sanitized", synopsis: "The server's configuration, without secrets.", handlers: [
                 .read: { _, _ in LogicalResponse(data: core.sanitizedConfig.objectValue ?? [:]) },
+            ]),
+            // Vault answers this one bare, without the response envelope.
+            PathSpec("in-flight-req", synopsis: "The requests being served now.", handlers: [
+                .read: { _, _ in .raw(status: 200, body: core.inFlight.report) },
             ]),
         ]
     }
