@@ -137,30 +137,30 @@ def main():
     args = parser.parse_args()
     out = []
 
+    pairs = []
     if args.only in (None, "local"):
         raft = 'storage "raft" {\n  path = "DATA"\n  node_id = "bench"\n}'
-        pair = [ConfiguredServer("tresor", args.tresor, raft), ConfiguredServer("openbao", args.bao, raft)]
-        try:
-            results = compare(pair, args.rounds, args.seconds)
-        finally:
-            for server in pair:
-                server.stop()
-        out.append(table("Tresor on SQLite against OpenBao on raft (the same `storage \"raft\"` stanza)", results, "tresor", "openbao"))
-
+        pairs.append(("Tresor on SQLite against OpenBao on raft (the same `storage \"raft\"` stanza)", lambda: (raft, None)))
     if args.only in (None, "postgresql"):
-        cluster = PostgresCluster()
-        try:
+        def postgresql():
+            cluster = PostgresCluster()
             cluster.psql(OPENBAO_TABLES)
-            storage = f'storage "postgresql" {{\n  connection_url = "{cluster.url}"\n}}'
-            pair = [ConfiguredServer("tresor", args.tresor, storage), ConfiguredServer("openbao", args.bao, storage)]
+            return f'storage "postgresql" {{\n  connection_url = "{cluster.url}"\n}}', cluster
+        pairs.append(("Tresor and OpenBao on the same PostgreSQL 15 cluster", postgresql))
+    for title, prepare in pairs:
+        storage, cluster = prepare()
+        try:
+            servers = [ConfiguredServer("tresor", args.tresor, storage), ConfiguredServer("openbao", args.bao, storage)]
             try:
-                results = compare(pair, args.rounds, args.seconds)
+                results = compare(servers, args.rounds, args.seconds)
             finally:
-                for server in pair:
+                for server in servers:
                     server.stop()
-            out.append(table("Tresor and OpenBao on the same PostgreSQL 15 cluster", results, "tresor", "openbao"))
+            out.append(table(title, results, "tresor", "openbao"))
         finally:
-            cluster.stop()
+            if cluster:
+                cluster.stop()
+
     section = "\n\n".join(out)
     print(section)
     if args.report:

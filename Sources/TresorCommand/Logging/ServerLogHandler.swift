@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import TresorCore
 
 /// The server's log lines, as Vault's `log_format` has them: "standard" (one readable line) or
 /// "json" (one object per line, hclog's `@level`, `@message`, `@module` and `@timestamp` keys,
@@ -26,18 +27,19 @@ struct ServerLogHandler: LogHandler {
         if let explicit = event.metadata { all.merge(explicit) { $1 } }
         if let error = event.error { all["error"] = "\(error)" }
         let time = Date()
-        let text: String
+        var line: [UInt8]
         switch format {
         case .standard:
             let pairs = all.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-            text = "\(Self.timestamp(time)) \(level) \(label):\(pairs.isEmpty ? "" : " " + pairs) [\(source)] \(message)\n"
+            line = Array("\(Self.timestamp(time)) \(level) \(label):\(pairs.isEmpty ? "" : " " + pairs) [\(source)] \(message)".utf8)
         case .json:
-            var fields = ["@level": JSONText.quote(level.rawValue), "@message": JSONText.quote("\(message)"),
-                          "@module": JSONText.quote(source), "@timestamp": JSONText.quote(Self.timestamp(time))]
-            for (key, value) in all where fields[key] == nil { fields[key] = JSONText.value(value) }
-            text = "{" + fields.sorted { $0.key < $1.key }.map { JSONText.quote($0.key) + ":" + $0.value }.joined(separator: ",") + "}\n"
+            var fields: [String: JSONValue] = ["@level": .string(level.rawValue), "@message": .string("\(message)"),
+                                               "@module": .string(source), "@timestamp": .string(Self.timestamp(time))]
+            for (key, value) in all where fields[key] == nil { fields[key] = value.json }
+            line = JSONWriter.encode(.object(fields))
         }
-        sink.write(Array(text.utf8), at: time)
+        line.append(0x0a)
+        sink.write(line, at: time)
     }
 
     static func timestamp(_ date: Date) -> String {
@@ -45,31 +47,14 @@ struct ServerLogHandler: LogHandler {
     }
 }
 
-/// Just enough JSON for log lines: quoted strings and the shapes of swift-log's metadata.
-enum JSONText {
-    static func quote(_ string: String) -> String {
-        var out = "\""
-        for scalar in string.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
-    }
-
-    static func value(_ value: Logger.MetadataValue) -> String {
-        switch value {
-        case .string(let string): return quote(string)
-        case .stringConvertible(let convertible): return quote(convertible.description)
-        case .array(let items): return "[" + items.map(Self.value).joined(separator: ",") + "]"
-        case .dictionary(let entries):
-            return "{" + entries.sorted { $0.key < $1.key }.map { quote($0.key) + ":" + Self.value($0.value) }.joined(separator: ",") + "}"
+extension Logger.MetadataValue {
+    /// Metadata as JSON: strings stay strings, lists and maps keep their shape.
+    var json: JSONValue {
+        switch self {
+        case .string(let string): return .string(string)
+        case .stringConvertible(let convertible): return .string(convertible.description)
+        case .array(let items): return .array(items.map(\.json))
+        case .dictionary(let entries): return .object(entries.mapValues(\.json))
         }
     }
 }
