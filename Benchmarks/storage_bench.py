@@ -121,8 +121,9 @@ def table(title, results, tresor, openbao):
         t_rps, o_rps = statistics.median(t["rps"]), statistics.median(o["rps"])
         t_p99, o_p99 = statistics.median(t["p99"]), statistics.median(o["p99"])
         errors = "" if not (t["errors"] or o["errors"]) else f" (non-2xx: {t['errors']} / {o['errors']})"
-        lines.append(f"| {name}{errors} | {t_rps:,.0f} | {o_rps:,.0f} | {t_rps / o_rps:.2f}× | {t_p99:.1f} ms | {o_p99:.1f} ms | "
-                     f"{t_p99 / o_p99:.2f}× |")
+        ratio = f"{t_rps / o_rps:.2f}×" if o_rps else "–"
+        p99_ratio = f"{t_p99 / o_p99:.2f}×" if o_p99 else "–"
+        lines.append(f"| {name}{errors} | {t_rps:,.0f} | {o_rps:,.0f} | {ratio} | {t_p99:.1f} ms | {o_p99:.1f} ms | {p99_ratio} |")
     return "\n".join(lines)
 
 

@@ -44,12 +44,12 @@ final class GroupCommit: Sendable {
         (batchesWritten.load(ordering: .relaxed), groupsWritten.load(ordering: .relaxed))
     }
 
-    /// Queues `operations` and returns once the group holding them is written. Whoever finds
-    /// no group being written starts the writing with its `write`; a store passes the same
-    /// function every time (it is not kept, so it may hold the store strongly).
     /// Batches waiting for the next group (for tests and metrics).
     var queued: Int { state.withLock { $0.queue.count } }
 
+    /// Queues `operations` and returns once the group holding them is written. Whoever finds
+    /// no group being written starts the writing with its `write`; a store passes the same
+    /// function every time (it is not kept, so it may hold the store strongly).
     func commit(_ operations: [StorageOperation], write: @escaping Writer) async throws {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             let startWriter = state.withLock { s -> Bool in
@@ -102,7 +102,7 @@ final class GroupCommit: Sendable {
         }
     }
 
-    /// For stores that write a group as one folded request (PostgreSQL, etcd): the group as a
+    /// For stores that write a group as one folded request (SQLite, PostgreSQL, etcd): the group as a
     /// whole first; should that fail, each batch alone, so a batch that cannot be written fails
     /// by itself. Repeating is safe: writing the batches again in order ends in the same state,
     /// even if the group did commit before its answer was lost. A refusal by the HA fence fails
