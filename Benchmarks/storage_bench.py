@@ -61,12 +61,11 @@ cluster_addr = "https://127.0.0.1:{cluster_port}"
 disable_mlock = true
 ''')
         (self.dir / "data").mkdir()
-        self.proc = subprocess.Popen([binary, "server", f"-config={config}"], stdout=open(self.dir / "log", "w"),
-                                     stderr=subprocess.STDOUT, env=dict(os.environ, HOME=str(self.dir)))
-        self.wait(lambda: requests.get(self.addr + "/v1/sys/seal-status", timeout=1).status_code == 200)
+        self.binary, self.config = binary, config
+        self.launch()
         init = requests.post(self.addr + "/v1/sys/init", json={"secret_shares": 1, "secret_threshold": 1}, timeout=60).json()
-        requests.post(self.addr + "/v1/sys/unseal", json={"key": init["keys_base64"][0]}, timeout=60).raise_for_status()
-        self.wait(lambda: requests.get(self.addr + "/v1/sys/health", timeout=1).status_code == 200)
+        self.unseal_key = init["keys_base64"][0]
+        self.unseal()
         self.token = init["root_token"]
         self.write("auth/token/create", {"id": "root", "policies": ["root"], "no_parent": True})
         self.token = "root"
@@ -74,6 +73,21 @@ disable_mlock = true
         self.write("secret/data/bench", {"data": {"user": "app", "password": "x" * 32}})
         self.write("sys/auth/userpass", {"type": "userpass"})
         self.write("auth/userpass/users/bench", {"password": "bench-password", "token_ttl": "1h"})
+
+    def launch(self):
+        self.proc = subprocess.Popen([self.binary, "server", f"-config={self.config}"], stdout=open(self.dir / "log", "a"),
+                                     stderr=subprocess.STDOUT, env=dict(os.environ, HOME=str(self.dir)))
+        self.wait(lambda: requests.get(self.addr + "/v1/sys/seal-status", timeout=1).status_code == 200)
+
+    def unseal(self):
+        requests.post(self.addr + "/v1/sys/unseal", json={"key": self.unseal_key}, timeout=60).raise_for_status()
+        self.wait(lambda: requests.get(self.addr + "/v1/sys/health", timeout=1).status_code == 200)
+
+    def restart(self):
+        """Starts the stopped server again on its data and unseals it."""
+        self.launch()
+        self.unseal()
+        return self
 
     def wait(self, ready, timeout=90):
         deadline = time.time() + timeout
