@@ -341,6 +341,9 @@ def main():
     report = ROOT / "docs" / "benchmarks.md"
     report.write_text(f"""# Benchmarks: Tresor and OpenBao side by side
 
+These are dev-mode figures: both servers keep everything in memory. The figures that hold in
+production, on durable storage, are in the "Production storage" section below.
+
 Produced by `scripts/bench.sh` on {time.strftime('%Y-%m-%d')}: both servers in dev mode on loopback, wrk with
 2 threads on the same machine, {args.rounds} alternating rounds of {args.seconds}s per workload (medians shown).
 Database credentials come from one PostgreSQL 15 cluster shared by both servers; Kubernetes logins
