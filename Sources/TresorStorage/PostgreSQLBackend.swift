@@ -80,6 +80,13 @@ public final class PostgreSQLBackend: PhysicalBackend {
 
     /// Keys use the "C" collation, so a folder's children come from pages of one index range,
     /// each subfolder skipped in one seek (ChildScan.swift).
+    public func count(prefix: String) async throws -> Int {
+        let upper = prefix + "\u{10FFFF}"
+        let rows = try await client.query("SELECT count(*) FROM \(unescaped: table) WHERE key >= \(prefix) AND key < \(upper)", logger: logger)
+        for try await n in rows.decode(Int.self) { return n }
+        return 0
+    }
+
     public func list(prefix: String, after: String?, limit: Int?) async throws -> [String] {
         let table = self.table
         return try await ChildScan.children(of: prefix, after: after, limit: limit) { lower, inclusive, upper, count in

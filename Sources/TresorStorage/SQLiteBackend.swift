@@ -87,6 +87,12 @@ public final class SQLiteBackend: PhysicalBackend {
         }
     }
 
+    public func count(prefix: String) async throws -> Int {
+        let rows = try await reader.query("SELECT count(*) AS n FROM tresor_kv WHERE key >= ? AND key < ?",
+                                          [.text(prefix), .text(prefix + "\u{10FFFF}")])
+        return rows.first?.column("n")?.integer ?? 0
+    }
+
     public func commit(_ operations: [StorageOperation]) async throws {
         guard !operations.isEmpty else { return }
         try await group.commit(operations) { [writer] batches in await Self.writeGroup(writer, batches) }

@@ -100,32 +100,6 @@ import Testing
             _ = try await TestCore.request(core, .read, "auth/token/lookup-self", token: token)
         }
     }
-
-    @Test func schedulerReturnsDueKeysInOrderAndSkipsCancelled() {
-        let scheduler = ExpiryScheduler()
-        let now = Date()
-        scheduler.schedule("b", at: now.addingTimeInterval(2))
-        scheduler.schedule("a", at: now.addingTimeInterval(1))
-        scheduler.schedule("c", at: now.addingTimeInterval(3))
-        scheduler.schedule("later", at: now.addingTimeInterval(100))
-        scheduler.cancel("c")
-        scheduler.schedule("b", at: now.addingTimeInterval(50)) // rescheduled: the old deadline is stale
-        #expect(scheduler.due(at: now.addingTimeInterval(10)) == ["a"])
-        #expect(scheduler.due(at: now.addingTimeInterval(60)) == ["b"])
-        #expect(scheduler.count == 1)
-    }
-
-    @Test func schedulerOrdersDueKeysAcrossShards() {
-        let scheduler = ExpiryScheduler()
-        let now = Date()
-        let keys = (0..<200).map { "token-\($0)" }
-        for (offset, key) in keys.enumerated().reversed() {
-            scheduler.schedule(key, at: now.addingTimeInterval(Double(offset)))
-        }
-        #expect(scheduler.count == 200)
-        #expect(scheduler.due(at: now.addingTimeInterval(99.5)) == Array(keys[..<100]))
-        #expect(scheduler.count == 100)
-    }
 }
 
 @Suite struct TokenUseConcurrencyTests {

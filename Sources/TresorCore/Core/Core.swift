@@ -28,8 +28,10 @@ import Synchronization
     /// An external key service that protects the root key (static key, transit); nil for Shamir.
     public let autoSeal: AutoSeal?
     public let audit = AuditBroker()
-    /// Deadlines of leases (keys are lease ids), drained by the same loop as token expiry.
-    public let leaseExpiry = ExpiryScheduler()
+    /// The coming deadlines of leases and tokens, read from the expiry index in storage.
+    public let expiry = ExpiryWindow()
+    /// The revoke-prefix jobs of this run and how far they have got.
+    let revocationProgress = RevocationProgress()
     public let auditSettings: AuditSettings
 
     let routeTable = Mutex(RouteTable([]))
@@ -84,7 +86,7 @@ import Synchronization
         self.autoSeal = autoSeal
         self.barrier = Barrier(physical: physical, cacheSize: cacheSize)
         self.policies = PolicyStore(barrier: barrier)
-        self.tokens = TokenStore(barrier: barrier, ttl: ttl)
+        self.tokens = TokenStore(barrier: barrier, ttl: ttl, expiry: expiry)
         var registry = registry
         registry.register(BackendFactory(coreBackend: "system", kind: .secret, defaultDescription: "system endpoints used for control, policy and debugging") { _, core in
             SystemBackend(core: core)
@@ -178,9 +180,9 @@ import Synchronization
                     try? await haLock.release(identity: identity)
                 }
             }
-            tokens.expiry.removeAll()
-            leaseExpiry.removeAll()
         }
+        // The index in storage keeps every deadline; the next unseal reads the window again.
+        expiry.reset()
         let retired = routeTable.withLock { table in
             defer { table = RouteTable([]) }
             return table.routes
@@ -250,7 +252,9 @@ import Synchronization
         routeTable.withLock { $0 = RouteTable(routes) }
         try await IdentityStore(storage: direct).indexMembershipsIfNeeded()
         try await setupAudit()
-        try await restoreLeases()
+        // No lease or token is read here: the expiry loop reads the coming window of the index.
+        try await buildExpiryIndexIfNeeded()
+        try await resumeRevocationJobs()
     }
 
     /// The server's clockwork, for its owner to run (the server runs it as a service of its
@@ -262,18 +266,7 @@ import Synchronization
         while !Task.isCancelled {
             try? await Task.sleep(for: tick)
             guard !isSealed, haStatus != .standby else { continue }
-            for hash in tokens.expiry.due(at: clock()) {
-                do {
-                    try await revokeNow(hash)
-                } catch {
-                    logger.error("failed to revoke expired token", metadata: ["error": "\(error)"])
-                    tokens.expiry.schedule(hash, at: clock().addingTimeInterval(5))
-                }
-            }
-            for id in leaseExpiry.due(at: clock()) {
-                // A failure is recorded and rescheduled inside revokeLease.
-                try? await revokeLease(id)
-            }
+            await expireDue()
             ticks += 1
             if ticks % 10 == 0 {
                 await sweepRollbacks()

@@ -168,8 +168,7 @@ public enum HAState: Sendable, Equatable {
         // Another node may change identities while this one stands by.
         identityCache.invalidate()
         oidcSigners.removeAll()
-        tokens.expiry.removeAll()
-        leaseExpiry.removeAll()
+        expiry.reset()
         try? await haLock?.release(identity: haIdentity)
         if wasActive { logger.warning("this node stepped down to standby", metadata: ["reason": "\(reason)"]) }
     }

@@ -2,8 +2,9 @@ import Crypto
 import Foundation
 
 /// The expiration manager: every leased secret is stored under `sys/expire/id/`, indexed by the
-/// token that created it, and revoked through its backend when it expires, when it or its token
-/// is revoked, or when an operator revokes a prefix. One scheduler drains every deadline.
+/// token that created it and by its expiry time (`ExpiryIndex`), and revoked through its
+/// backend when it expires, when it or its token is revoked, or when an operator revokes a
+/// prefix. One window over the index drains every deadline (`Core+Expiry`).
 extension Core {
     static let leasePrefix = "sys/expire/id/"
     static let leaseTokenPrefix = "sys/expire/token/"
@@ -36,14 +37,16 @@ extension Core {
         if let owner = batch ? token?.parent : token?.id {
             try await transaction.put(Self.tokenIndexKey(owner, leaseID), Array(leaseID.utf8))
         }
-        let deadline = entry.expireTime
-        transaction.afterCommit { [leaseExpiry] in leaseExpiry.schedule(leaseID, at: deadline) }
+        let deadline = ExpiryDeadline(kind: .lease, id: leaseID, at: entry.expireTime)
+        try await ExpiryIndex.add(deadline, to: transaction)
+        transaction.afterCommit { [expiry] in expiry.scheduled(deadline) }
         return LeaseResponse(leaseID: leaseID, duration: ttl, renewable: grant.renewable)
     }
 
+    /// The secret lease `id`; nil when unknown or when `id` names a token (see TokenLease).
     public func lease(_ id: String) async throws -> LeaseEntry? {
-        guard !id.isEmpty, !id.contains("..") else { return nil }
-        return try await direct.getJSON(Self.leasePrefix + id, as: LeaseEntry.self)
+        guard case .secret(let entry) = try await storedLease(id) else { return nil }
+        return entry
     }
 
     private func leaseHooks(_ entry: LeaseEntry) -> (RouteTable.Route, SecretType)? {
@@ -84,11 +87,19 @@ extension Core {
                 try await renew(LeaseContext(lease: entry, storage: StorageView(tx, prefix: route.mount.storagePrefix),
                                              mount: route.mount, newExpireTime: newExpire.timeIntervalSince1970))
             }
+            let before = ExpiryDeadline(kind: .lease, id: id, at: entry.expireTime)
+            let after = ExpiryDeadline(kind: .lease, id: id, at: newExpire)
             entry.expireTime = newExpire
             entry.lastRenewalTime = now
             try await tx.putJSON(key, entry)
-            let deadline = newExpire
-            tx.afterCommit { [leaseExpiry] in leaseExpiry.schedule(id, at: deadline) }
+            if before != after {
+                try await ExpiryIndex.remove(before, from: tx)
+                try await ExpiryIndex.add(after, to: tx)
+                tx.afterCommit { [expiry] in
+                    expiry.cancel(before)
+                    expiry.scheduled(after)
+                }
+            }
             return (entry, warnings)
         }
     }
@@ -106,8 +117,11 @@ extension Core {
                                                        mount: route.mount, newExpireTime: nil))
                 }
                 try await tx.delete(key)
+                if entry.irrevocable { try await tx.delete(Self.irrevocableKey(id)) }
                 if let owner = entry.tokenHash { try await tx.delete(Self.tokenIndexKey(owner, id)) }
-                tx.afterCommit { [leaseExpiry] in leaseExpiry.cancel(id) }
+                let deadline = ExpiryDeadline(kind: .lease, id: id, at: entry.expireTime)
+                try await ExpiryIndex.remove(deadline, from: tx)
+                tx.afterCommit { [expiry] in expiry.cancel(deadline) }
             }
         } catch {
             try await recordFailedRevocation(id, error: error)
@@ -122,10 +136,16 @@ extension Core {
             guard var entry = try await tx.getJSON(key, as: LeaseEntry.self) else { return }
             entry.revokeAttempts += 1
             entry.lastRevokeError = (error as? TresorError)?.messages.first ?? "\(error)"
-            if entry.revokeAttempts >= Self.irrevocableAfter { entry.irrevocable = true }
+            if entry.revokeAttempts >= Self.irrevocableAfter && !entry.irrevocable {
+                entry.irrevocable = true
+                try await tx.put(Self.irrevocableKey(id), Array(id.utf8))
+            }
             try await tx.putJSON(key, entry)
+            // The index entry stays at the lease's expiry (a restart retries at once); memory
+            // holds the backed-off retry.
             let retryAt = clock().addingTimeInterval(Self.revocationBackoff(attempts: entry.revokeAttempts))
-            tx.afterCommit { [leaseExpiry] in leaseExpiry.schedule(id, at: retryAt) }
+            let deadline = ExpiryDeadline(kind: .lease, id: id, at: entry.expireTime)
+            tx.afterCommit { [expiry] in expiry.retry(deadline, at: retryAt) }
         }
         logger.warning("lease revocation failed; will retry", metadata: ["lease_id": "\(id)", "error": "\(error)"])
     }
@@ -133,25 +153,6 @@ extension Core {
     /// Seconds before the next try after `attempts` failed revocations: doubling, at most five minutes.
     static func revocationBackoff(attempts: Int) -> TimeInterval {
         min(300.0, pow(2.0, Double(attempts)))
-    }
-
-    /// Every lease id under a prefix (e.g. "database/creds/my-role/").
-    public func leaseIDs(prefix: String) async throws -> [String] {
-        try await direct.listRecursive(Self.leasePrefix + prefix).map { prefix + $0 }
-    }
-
-    public func revokeLeases(prefix: String, force: Bool) async throws {
-        var failures: [String] = []
-        for id in try await leaseIDs(prefix: prefix) {
-            do {
-                try await revokeLease(id, force: force)
-            } catch {
-                failures.append(id)
-            }
-        }
-        if !failures.isEmpty {
-            throw TresorError.badRequest("failed to revoke \(failures.count) lease(s) under \(prefix); they will be retried")
-        }
     }
 
     /// The leases a token created, revoked with it.
@@ -163,14 +164,6 @@ extension Core {
             // retried, it does not keep the token alive.
             try? await revokeLease(id)
             try await storage.delete(Self.leaseTokenPrefix + token.id + "/" + key)
-        }
-    }
-
-    /// At unseal: arm a timer for every stored lease; those that expired while the server was
-    /// down are due at once.
-    func restoreLeases() async throws {
-        for id in try await leaseIDs(prefix: "") {
-            if let entry = try await lease(id) { leaseExpiry.schedule(id, at: entry.expireTime) }
         }
     }
 

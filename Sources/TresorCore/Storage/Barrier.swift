@@ -194,6 +194,12 @@ import Synchronization
         return try await physical.list(prefix: prefix)
     }
 
+    /// How many keys start with `prefix` (keys are not encrypted, so the store counts them).
+    public func count(prefix: String) async throws -> Int {
+        guard !isSealed else { throw TresorError.sealed }
+        return try await physical.count(prefix: prefix)
+    }
+
     public func list(prefix: String, after: String?, limit: Int?) async throws -> [String] {
         guard !isSealed else { throw TresorError.sealed }
         return try await physical.list(prefix: prefix, after: after, limit: limit)

@@ -18,6 +18,8 @@ public protocol PhysicalBackend: Sendable {
     func list(prefix: String) async throws -> [String]
     /// A page of the children of `prefix`: those after `after`, at most `limit` (nil: all).
     func list(prefix: String, after: String?, limit: Int?) async throws -> [String]
+    /// How many keys start with `prefix`, at any depth.
+    func count(prefix: String) async throws -> Int
     func commit(_ operations: [StorageOperation]) async throws
 }
 
@@ -25,6 +27,18 @@ extension PhysicalBackend {
     /// For stores that cannot seek: the whole listing, then the page of it.
     public func list(prefix: String, after: String?, limit: Int?) async throws -> [String] {
         ChildScan.page(try await list(prefix: prefix), after: after, limit: limit)
+    }
+
+    /// For stores that cannot count a range: walks the folders.
+    public func count(prefix: String) async throws -> Int {
+        var total = 0
+        var folders = [prefix]
+        while let folder = folders.popLast() {
+            for child in try await list(prefix: folder) {
+                if child.hasSuffix("/") { folders.append(folder + child) } else { total += 1 }
+            }
+        }
+        return total
     }
 
     public func put(_ key: String, _ value: [UInt8]) async throws {

@@ -78,24 +78,8 @@ struct TokenBackend: LogicalBackend {
             }
         }
         let renew: @Sendable (RequestContext, TokenEntry, String, FieldData) async throws -> LogicalResponse = { ctx, entry, token, fields in
-            guard entry.type != "batch" else { throw TresorError.badRequest("batch tokens cannot be renewed") }
-            var increment = try fields.duration("increment")
-            // A login token is renewed only if its auth method still stands behind it.
-            if let accessor = entry.authMountAccessor {
-                guard let route = core.routes.routes.first(where: { $0.mount.accessor == accessor }) else {
-                    throw TresorError.badRequest("the auth method that issued this token is no longer enabled")
-                }
-                if let renewer = route.backend as? LoginRenewer {
-                    let grant = try await renewer.renewLogin(entry, storage: StorageView(ctx.transaction, prefix: route.mount.storagePrefix))
-                    let granted = Set(grant.policies.map(PolicyParser.normalize)).subtracting(["default"])
-                    guard granted == Set(entry.policies).subtracting(["default"]) else {
-                        throw TresorError.badRequest("policies have changed, not renewing")
-                    }
-                    if increment == 0 { increment = grant.ttl }
-                }
-            }
             let now = Date()
-            let updated = try await store.renew(entry, increment: increment, storage: ctx.transaction, now: now)
+            let updated = try await core.renewToken(entry, increment: try fields.duration("increment"), storage: ctx.transaction, now: now)
             let granted = Int64(updated.expireTime.map { $0.timeIntervalSince(now).rounded() } ?? 0)
             return LogicalResponse(auth: Self.auth(token: token, updated, ttl: granted))
         }

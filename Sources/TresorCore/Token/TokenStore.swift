@@ -54,18 +54,21 @@ import Synchronization
     private let crypto = Mutex<TokenCrypto?>(nil)
     /// Run for each revoked token inside the revoking transaction (cubbyhole, leases).
     private let revocationHooks = Mutex<[@Sendable (TokenEntry, Storage) async throws -> Void]>([])
-    public let expiry = ExpiryScheduler()
+    /// The deadlines of the coming window; the expiry index in storage holds them all.
+    let expiry: ExpiryWindow
 
-    public init(barrier: Barrier, ttl: TTLDefaults) {
+    init(barrier: Barrier, ttl: TTLDefaults, expiry: ExpiryWindow) {
         self.barrier = barrier
         self.ttl = ttl
+        self.expiry = expiry
     }
 
     public func addRevocationHook(_ hook: @escaping @Sendable (TokenEntry, Storage) async throws -> Void) {
         revocationHooks.withLock { $0.append(hook) }
     }
 
-    /// Loads (or on first start creates) the salt, and re-arms expiry timers for stored tokens.
+    /// Loads (or on first start creates) the salt. Expiry needs nothing read here: the index in
+    /// storage holds every deadline, and the window reads the coming ones.
     func setup() async throws {
         var saltBytes = try await barrier.get(Self.saltPath)
         if saltBytes == nil {
@@ -74,13 +77,6 @@ import Synchronization
             saltBytes = fresh
         }
         crypto.withLock { $0 = TokenCrypto(salt: SymmetricKey(data: saltBytes!)) }
-        for hash in try await barrier.list(prefix: Self.idPrefix) {
-            if let bytes = try await barrier.get(Self.idPrefix + hash),
-               let entry = try? JSONValue.decodeStored(TokenEntry.self, from: bytes),
-               let expireTime = entry.expireTime {
-                expiry.schedule(hash, at: expireTime)
-            }
-        }
     }
 
     /// Reads the salt without writing or scheduling anything: a standby checks a token this way.
@@ -233,8 +229,11 @@ import Synchronization
         if let parentID = entry.parent {
             try await storage.put(Self.parentPrefix + parentID + "/" + tokenHash, [])
         }
+        try await storage.put(Self.leaseKey(entry), Self.leaseMarker(entry))
         if let expireTime = entry.expireTime {
-            storage.afterCommit { [expiry] in expiry.schedule(tokenHash, at: expireTime) }
+            let deadline = ExpiryDeadline(kind: .token, id: tokenHash, at: expireTime)
+            try await ExpiryIndex.add(deadline, to: storage)
+            storage.afterCommit { [expiry] in expiry.scheduled(deadline) }
         }
         return (token, entry)
     }
@@ -311,8 +310,16 @@ import Synchronization
         updated.expireTime = now.addingTimeInterval(TimeInterval(ttl))
         updated.lastRenewalTime = now
         try await storage.putJSON(Self.idPrefix + entry.id, updated)
-        let id = entry.id, deadline = updated.expireTime!
-        storage.afterCommit { [expiry] in expiry.schedule(id, at: deadline) }
+        let before = entry.expireTime.map { ExpiryDeadline(kind: .token, id: entry.id, at: $0) }
+        let after = ExpiryDeadline(kind: .token, id: entry.id, at: updated.expireTime!)
+        if before != after {
+            if let before { try await ExpiryIndex.remove(before, from: storage) }
+            try await ExpiryIndex.add(after, to: storage)
+            storage.afterCommit { [expiry] in
+                if let before { expiry.cancel(before) }
+                expiry.scheduled(after)
+            }
+        }
         return updated
     }
 
@@ -354,6 +361,7 @@ import Synchronization
             try await hook(entry, storage)
         }
         try await storage.delete(Self.idPrefix + hash)
+        try await storage.delete(Self.leaseKey(entry))
         try await storage.delete(Self.accessorPrefix + self.hash(entry.accessor))
         if let parent = entry.parent {
             try await storage.delete(Self.parentPrefix + parent + "/" + hash)
@@ -361,7 +369,11 @@ import Synchronization
         for child in try await storage.list(Self.parentPrefix + hash + "/") where !child.hasSuffix("/") {
             try await storage.delete(Self.parentPrefix + hash + "/" + child)
         }
-        storage.afterCommit { [expiry] in expiry.cancel(hash) }
+        if let expireTime = entry.expireTime {
+            let deadline = ExpiryDeadline(kind: .token, id: hash, at: expireTime)
+            try await ExpiryIndex.remove(deadline, from: storage)
+            storage.afterCommit { [expiry] in expiry.cancel(deadline) }
+        }
     }
 
     /// Forgets the salt while sealed.

@@ -66,7 +66,8 @@ struct DatabaseBackend: LeasingBackend {
         // The role's statements as they are now; its defaults if the role was deleted meanwhile.
         let role = try await storage.getJSON("role/" + (data["role"] ?? ""), as: DatabaseRole.self)
         let templates = (role?.revocationStatements.isEmpty ?? true) ? [defaultRevocation] : role!.revocationStatements
-        try await pools.plugin.execute(render(templates, ["name": username, "username": username]), config: config, key: pools.key(dbName))
+        try await pools.plugin.execute(render(templates, ["name": username, "username": username]), config: config, key: pools.key(dbName),
+                                       ifRoleExists: username)
     }
 
     /// Undoes what a request did to a database and then did not commit: a user it created is

@@ -92,12 +92,21 @@ final class PostgresPlugin: Sendable {
     }
 
     /// Runs every statement (templates already rendered) between one BEGIN and COMMIT.
-    func execute(_ statements: [String], config: DatabaseConfig, key: String) async throws {
+    /// Runs `statements` in one transaction. With `ifRoleExists`, only while that role exists:
+    /// a revocation that already happened (the server died before it could forget the lease)
+    /// is not run a second time.
+    func execute(_ statements: [String], config: DatabaseConfig, key: String, ifRoleExists role: String? = nil) async throws {
         let client = try client(config, key: key)
         let logger = self.logger
         do {
             try await withDeadline(.seconds(10), failure: { TresorError.internalError("database error: no answer from the database within 10s") }) {
                 try await client.withTransaction(logger: logger) { connection in
+                    if let role {
+                        let rows = try await connection.query("SELECT 1 FROM pg_roles WHERE rolname = \(role)", logger: logger)
+                        var exists = false
+                        for try await _ in rows { exists = true }
+                        guard exists else { return }
+                    }
                     for statement in statements {
                         try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
                     }
