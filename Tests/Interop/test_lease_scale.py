@@ -191,3 +191,47 @@ def test_kill_during_revoke_prefix_finishes_after_restart_and_revokes_each_once(
     finally:
         s.stop()
         cluster.stop()
+
+
+def test_lease_count_quota_refuses_past_its_limit_with_429(sqlite_server):
+    s = sqlite_server
+    r = s.request("POST", "sys/quotas/lease-count/tokens", s.root, json={"path": "auth/token/create", "max_leases": 3})
+    assert r.status_code == 204, r.text
+    made = create_tokens(s, 3, "1h")
+    refused = s.request("POST", "auth/token/create", s.root, json={"ttl": "1h", "policies": ["default"]})
+    assert refused.status_code == 429 and refused.json()["errors"] == ["lease count quota exceeded"]
+    batch = s.request("POST", "auth/token/create", s.root, json={"ttl": "1h", "type": "batch", "policies": ["default"]})
+    assert batch.status_code == 429, "a full quota refuses batch tokens too"
+    # The root can always get in: root tokens are never refused.
+    assert s.request("POST", "auth/token/create", s.root, json={"policies": ["root"]}).status_code == 200
+    read = s.request("GET", "sys/quotas/lease-count/tokens", s.root).json()["data"]
+    assert read["max_leases"] == 3 and read["path"] == "auth/token/create" and read["type"] == "lease-count" and read["counter"] == 3
+    assert s.request("POST", "auth/token/revoke", s.root, json={"token": made[0]}).status_code == 204
+    assert s.request("POST", "auth/token/create", s.root, json={"ttl": "1h", "policies": ["default"]}).status_code == 200
+    # A quota survives a restart, and counts what is stored.
+    s.stop()
+    s.start()
+    s.unseal(s.keys)
+    again = s.request("POST", "auth/token/create", s.root, json={"ttl": "1h", "policies": ["default"]})
+    assert again.status_code == 429
+    assert s.request("LIST", "sys/quotas/lease-count", s.root).json()["data"]["keys"] == ["tokens"]
+    assert s.request("DELETE", "sys/quotas/lease-count/tokens", s.root).status_code == 204
+    assert s.request("POST", "auth/token/create", s.root, json={"ttl": "1h", "policies": ["default"]}).status_code == 200
+
+
+def test_lease_count_quota_on_logins_and_hostile_settings(sqlite_server):
+    s = sqlite_server
+    assert s.request("POST", "sys/auth/userpass", s.root, json={"type": "userpass"}).status_code == 204
+    assert s.request("POST", "auth/userpass/users/alice", s.root, json={"password": "pw", "token_policies": "default"}).status_code == 204
+    assert s.request("POST", "sys/quotas/lease-count/logins", s.root, json={"path": "auth/userpass", "max_leases": 2}).status_code == 204
+    for _ in range(2):
+        assert s.request("POST", "auth/userpass/login/alice", json={"password": "pw"}).status_code == 200
+    third = s.request("POST", "auth/userpass/login/alice", json={"password": "pw"})
+    assert third.status_code == 429 and third.json()["errors"] == ["lease count quota exceeded"]
+    for body, message in [({"path": "auth/userpass", "max_leases": 0}, "max_leases"),
+                          ({"path": "nowhere/", "max_leases": 5}, "invalid mount path"),
+                          ({"path": "secret/", "max_leases": 5, "role": "x"}, "auth mount"),
+                          ({"path": "se*cret/", "max_leases": 5}, "invalid path")]:
+        r = s.request("POST", "sys/quotas/lease-count/bad", s.root, json=body)
+        assert r.status_code == 400 and message in r.json()["errors"][0], (body, r.text)
+    assert s.request("GET", "sys/quotas/lease-count/bad", s.root).status_code == 404

@@ -32,6 +32,8 @@ import Synchronization
     public let expiry = ExpiryWindow()
     /// The revoke-prefix jobs of this run and how far they have got.
     let revocationProgress = RevocationProgress()
+    /// Lease-count quotas and the counts they keep.
+    let leaseQuotas = LeaseQuotas()
     public let auditSettings: AuditSettings
 
     let routeTable = Mutex(RouteTable([]))
@@ -106,7 +108,9 @@ import Synchronization
             try await self?.revokeLeases(ownedBy: entry, storage: storage)
             try await self?.tellBackendsTokenRevoked(entry, storage: storage)
             try await self?.forgetWrapped(entry, storage: storage)
+            storage.afterCommit { [weak self] in self?.leaseQuotas.released(leaseID: TokenStore.leaseID(entry), role: Self.loginRole(entry)) }
         }
+        tokens.setAdmission { [weak self] entry, storage in try await self?.admitToken(entry, storage: storage) }
     }
 
     public var routes: RouteTable { routeTable.withLock { $0 } }
@@ -254,6 +258,7 @@ import Synchronization
         try await setupAudit()
         // No lease or token is read here: the expiry loop reads the coming window of the index.
         try await buildExpiryIndexIfNeeded()
+        try await loadLeaseQuotas()
         try await resumeRevocationJobs()
     }
 

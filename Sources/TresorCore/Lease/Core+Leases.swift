@@ -33,6 +33,7 @@ extension Core {
             internalData: grant.internalData, tokenHash: token?.id, issueTime: now,
             expireTime: now.addingTimeInterval(TimeInterval(ttl)), maxExpireTime: now.addingTimeInterval(TimeInterval(maxTTL)),
             lastRenewalTime: nil, renewable: grant.renewable, ttl: ttl, revokeAttempts: 0, lastRevokeError: nil, irrevocable: false)
+        try await reserveLeaseQuota(leaseID: leaseID, role: nil, storage: transaction)
         try await transaction.putJSON(Self.leasePrefix + leaseID, entry)
         if let owner = batch ? token?.parent : token?.id {
             try await transaction.put(Self.tokenIndexKey(owner, leaseID), Array(leaseID.utf8))
@@ -121,7 +122,10 @@ extension Core {
                 if let owner = entry.tokenHash { try await tx.delete(Self.tokenIndexKey(owner, id)) }
                 let deadline = ExpiryDeadline(kind: .lease, id: id, at: entry.expireTime)
                 try await ExpiryIndex.remove(deadline, from: tx)
-                tx.afterCommit { [expiry] in expiry.cancel(deadline) }
+                tx.afterCommit { [expiry, leaseQuotas] in
+                    expiry.cancel(deadline)
+                    leaseQuotas.released(leaseID: id, role: nil)
+                }
             }
         } catch {
             try await recordFailedRevocation(id, error: error)

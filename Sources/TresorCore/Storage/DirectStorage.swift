@@ -22,4 +22,5 @@
     /// Outside a request there is nothing to hold a lock until; callers use the table directly.
     public func lock(_ key: String) async {}
     public func afterCommit(_ action: @escaping @Sendable () -> Void) { action() }
+    public func afterDiscard(_ action: @escaping @Sendable () -> Void) {}
 }

@@ -9,6 +9,7 @@ import Synchronization
         var heldLocks: Set<StorageKey> = []
         var finished = false
         var afterCommit: [@Sendable () -> Void] = []
+        var afterDiscard: [@Sendable () -> Void] = []
         /// Outside effects recorded for this request; their records go with its commit.
         var rollbacks: [RollbackEntry] = []
     }
@@ -142,14 +143,21 @@ import Synchronization
         state.withLock { $0.afterCommit.append(action) }
     }
 
+    public func afterDiscard(_ action: @escaping @Sendable () -> Void) {
+        state.withLock { $0.afterDiscard.append(action) }
+    }
+
     /// Forgets every buffered change.
     public func discard() {
-        state.withLock { s in
+        let actions = state.withLock { s in
             s.pending = [:]
             s.order = []
             s.finished = true
+            defer { s.afterDiscard = [] }
+            return s.afterDiscard
         }
         releaseLocks()
+        for action in actions { action() }
     }
 
     public var hasWrites: Bool { state.withLock { !$0.order.isEmpty } }

@@ -16,6 +16,8 @@ public protocol Storage: Sendable {
     func lock(_ key: String) async
     /// Runs `action` once the writes are durable (at once where nothing is buffered).
     func afterCommit(_ action: @escaping @Sendable () -> Void)
+    /// Runs `action` if the writes are thrown away instead (never where nothing is buffered).
+    func afterDiscard(_ action: @escaping @Sendable () -> Void)
 }
 
 extension Storage {
@@ -74,6 +76,7 @@ public struct StorageView: Storage {
     }
     public func lock(_ key: String) async { await base.lock(prefix + key) }
     public func afterCommit(_ action: @escaping @Sendable () -> Void) { base.afterCommit(action) }
+    public func afterDiscard(_ action: @escaping @Sendable () -> Void) { base.afterDiscard(action) }
 
     public func sub(_ more: String) -> StorageView { StorageView(base, prefix: prefix + more) }
 }

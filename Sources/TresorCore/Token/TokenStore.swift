@@ -67,6 +67,14 @@ import Synchronization
         revocationHooks.withLock { $0.append(hook) }
     }
 
+    /// Asked before a token is made, inside the creating transaction (lease-count quotas);
+    /// throwing refuses the token.
+    private let admission = Mutex<(@Sendable (TokenEntry, Storage) async throws -> Void)?>(nil)
+
+    func setAdmission(_ check: @escaping @Sendable (TokenEntry, Storage) async throws -> Void) {
+        admission.withLock { $0 = check }
+    }
+
     /// Loads (or on first start creates) the salt. Expiry needs nothing read here: the index in
     /// storage holds every deadline, and the window reads the coming ones.
     func setup() async throws {
@@ -201,7 +209,9 @@ import Synchronization
         if ttl > self.ttl.maxTTL { ttl = self.ttl.maxTTL }
 
         if params.batch {
-            return try createBatch(params, policies: policies, ttl: ttl, parent: parent, now: now)
+            let (token, entry) = try createBatch(params, policies: policies, ttl: ttl, parent: parent, now: now)
+            try await admission.withLock({ $0 })?(entry, storage)
+            return (token, entry)
         }
         let token = params.id ?? TokenCrypto.newToken()
         let tokenHash = try hash(token)
@@ -224,6 +234,7 @@ import Synchronization
             boundCIDRs: params.login?.boundCIDRs.isEmpty == false ? params.login?.boundCIDRs : params.boundCIDRs.isEmpty ? nil : params.boundCIDRs)
         entry.role = params.role
         entry.entityID = params.entityID ?? (params.orphan ? nil : parent?.entityID)
+        try await admission.withLock({ $0 })?(entry, storage)
         try await storage.putJSON(Self.idPrefix + tokenHash, entry)
         try await storage.putJSON(Self.accessorPrefix + hash(accessor), AccessorIndex(accessor: accessor, tokenHash: tokenHash))
         if let parentID = entry.parent {

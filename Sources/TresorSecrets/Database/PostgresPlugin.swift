@@ -92,7 +92,7 @@ final class PostgresPlugin: Sendable {
     }
 
     /// Runs every statement (templates already rendered) between one BEGIN and COMMIT.
-    /// Runs `statements` in one transaction. With `ifRoleExists`, only while that role exists:
+    /// Runs `statements` atomically. With `ifRoleExists`, only while that role exists:
     /// a revocation that already happened (the server died before it could forget the lease)
     /// is not run a second time.
     func execute(_ statements: [String], config: DatabaseConfig, key: String, ifRoleExists role: String? = nil) async throws {
