@@ -35,6 +35,8 @@ let package = Package(
         .package(url: "https://github.com/swift-extras/swift-extras-base64.git", from: "1.2.0"),
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.10.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         .target(name: "HCL", swiftSettings: strict),
@@ -42,9 +44,19 @@ let package = Package(
         .target(name: "GoTemplate", swiftSettings: strict),
         .target(name: "TresorJSON", swiftSettings: strict),
         .target(
+            name: "TresorMetrics",
+            dependencies: [
+                "TresorJSON",
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
             name: "TresorCore",
             dependencies: [
-                "HCL", "TresorJSON",
+                "HCL", "TresorJSON", "TresorMetrics",
+                .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 // Identity tokens (OIDC): RSA keys and JWT signing.
                 .product(name: "CryptoExtras", package: "swift-crypto"),
@@ -214,8 +226,9 @@ let package = Package(
             name: "TresorCommand",
             dependencies: [
                 "TresorCore", "TresorAudit", "TresorSecrets", "TresorAuth", "TresorHTTP", "TresorStorage", "TresorAPI", "TresorCLI", "HCL",
-                "TresorAgent", "TresorInjector",
+                "TresorAgent", "TresorInjector", "TresorMetrics",
                 "CTresorRuntime",
+                .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -239,6 +252,8 @@ let package = Package(
         .testTarget(name: "TresorAgentTests", dependencies: ["TresorAgent", "GoTemplate"], swiftSettings: strict),
         .testTarget(name: "TresorInjectorTests", dependencies: ["TresorInjector", "TresorAgent", "TresorJSON"], swiftSettings: strict),
         .testTarget(name: "TresorCoreTests", dependencies: ["TresorCore"], swiftSettings: strict),
+        .testTarget(name: "TresorMetricsTests", dependencies: ["TresorMetrics", "TresorJSON", .product(name: "CoreMetrics", package: "swift-metrics")],
+                    swiftSettings: strict),
         .testTarget(
             name: "TresorAuditTests",
             dependencies: ["TresorAudit", "TresorCore", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],

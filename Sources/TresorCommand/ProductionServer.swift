@@ -52,6 +52,7 @@ enum ProductionServer {
             logger.notice("configuration key without effect here", metadata: ["note": "\(note)"])
         }
 
+        ServerTelemetry.start(config.telemetry)
         var registry = BackendRegistry()
         SecretsEngines.register(into: &registry)
         AuthMethods.register(into: &registry)

@@ -639,7 +639,6 @@ def test_vault_helm_raft_config_is_refused_in_ha():
     ('storage "postgresql" {\n  connection_url = "postgres://db/v"\n  ha_enabled = "true"\n}\nservice_registration "kubernetes" {}\n',
      "sets service_registration"),
     ('storage "etcd" {\n  address = "http://HOST_IP:2379"\n  ha_enabled = "true"\n}\n', "placeholder HOST_IP"),
-    ('storage "etcd" {\n  address = "http://e:2379"\n  ha_enabled = "true"\n}\ntelemetry {\n  disable_hostname = true\n}\n', "sets telemetry"),
 ])
 def test_keys_tresor_refuses_fail_the_render_not_the_pod(config, message):
     vals = values(["server.ha.enabled=true"])

@@ -200,7 +200,7 @@ def test_tls_version_bounds_are_honoured(tmp_path):
     ('tls_min_version = "ssl3"', "", "tls_min_version"),
     ('tls_cipher_suites = "TLS_FAKE_SUITE"', "", "tls_cipher_suites"),
     ('tls_client_ca_file = "/nonexistent"', "", "tls_client_ca_file"),
-    ("", 'telemetry { prometheus_retention_time = "30s" }', "telemetry"),
+    ("", 'telemetry { statsd_address = "127.0.0.1:8125" }', "statsd_address"),
     ("", 'plugin_directory = "/plugins"', "plugin_directory"),
     ("", 'log_format = "xml"', "log_format"),
 ])

@@ -53,7 +53,7 @@ import Testing
         ("x_forwarded_for_authorized_addrs = \"10.0.0.0/8\"", "x_forwarded_for_authorized_addrs"),
         ("proxy_protocol_behavior = \"use_always\"", "proxy_protocol_behavior"),
         ("max_request_duration = \"10s\"", "max_request_duration"),
-        ("telemetry { unauthenticated_metrics_access = true }", "telemetry"),
+        ("telemetry { unauthenticated_metrics_access = true\n prometheus_retention_time = \"1h\" }", "prometheus_retention_time"),
         ("tls_min_version = \"ssl3\"", "tls_min_version"),
         ("tls_cipher_suites = \"TLS_NOT_A_SUITE\"", "tls_cipher_suites"),
         ("tls_min_version = \"tls13\"\n tls_max_version = \"tls12\"", "tls_max_version"),

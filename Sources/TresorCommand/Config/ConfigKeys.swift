@@ -9,13 +9,12 @@ enum ConfigKeys {
         "storage", "backend", "listener", "seal", "api_addr", "cluster_addr", "ui", "log_level", "log_format",
         "default_lease_ttl", "max_lease_ttl", "disable_mlock", "cluster_name", "disable_cache", "cache_size", "pid_file",
         "audit", "unsafe_allow_api_audit_creation", "allow_audit_log_prefixing",
-        "log_file", "log_rotate_bytes", "log_rotate_duration", "log_rotate_max_files",
+        "log_file", "log_rotate_bytes", "log_rotate_duration", "log_rotate_max_files", "telemetry",
     ]
 
     /// Vault keys Tresor does not implement: starting with them would pretend they hold.
     static let refusedTopLevel: [String: String] = [
         "ha_storage": "a separate ha_storage is not supported: HA runs on the main storage",
-        "telemetry": "telemetry is not supported yet",
         "plugin_directory": "Tresor has no external plugins",
         "plugin_file_uid": "Tresor has no external plugins",
         "plugin_file_permissions": "Tresor has no external plugins",
@@ -39,7 +38,7 @@ enum ConfigKeys {
         "tls_cipher_suites", "tls_client_ca_file", "tls_require_and_verify_client_cert", "tls_disable_client_certs",
         "max_request_size", "max_json_depth", "max_json_string_value_length", "max_json_object_entry_count",
         "max_json_array_element_count", "max_request_json_memory", "max_request_json_strings",
-        "disable_unauthed_generate_root_endpoints", "disable_unauthed_rekey_endpoints",
+        "disable_unauthed_generate_root_endpoints", "disable_unauthed_rekey_endpoints", "telemetry",
     ]
 
     /// Options of each storage type. `raft`'s `node_id` names the one node; `retry_join` would ask

@@ -35,6 +35,9 @@ struct ServerConfig: Sendable, Equatable {
 
     var storage: Stanza?
     var listeners: [Listener] = []
+    /// The `telemetry` stanza, and whether this file had one (a later file's wins).
+    var telemetry = ServerTelemetry.Settings()
+    var telemetrySet = false
     var seal: Stanza?
     var apiAddr = ""
     var clusterAddr = ""
@@ -96,6 +99,7 @@ struct ServerConfig: Sendable, Equatable {
         audit += other.audit
         if let allow = other.allowAPIAuditCreation { allowAPIAuditCreation = allow }
         if other.allowAuditLogPrefixing { allowAuditLogPrefixing = true }
+        if other.telemetrySet { telemetry = other.telemetry; telemetrySet = true }
     }
 }
 

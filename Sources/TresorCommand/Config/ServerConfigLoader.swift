@@ -105,6 +105,9 @@ enum ServerConfigLoader {
                         config.audit.append(declaration)
                     }
                 }
+            case "telemetry":
+                config.telemetry = try telemetry(value, fail: fail)
+                config.telemetrySet = true
             case "default_lease_ttl": config.defaultLeaseTTL = try duration(value, key, fail)
             case "max_lease_ttl": config.maxLeaseTTL = try duration(value, key, fail)
             default:
@@ -124,6 +127,40 @@ enum ServerConfigLoader {
             if case .object(let body) = entry.value { return (entry.key, body) }
             return nil
         }
+    }
+
+    /// An unlabelled block (`telemetry { ... }`), as HCL or as JSON (an object, or a list of them).
+    static func block(_ value: HCLValue, _ key: String, _ fail: (String, String) -> ConfigError) throws -> HCLObject {
+        switch value {
+        case .object(let body): return body
+        case .list(let items):
+            var merged = HCLObject()
+            for item in items {
+                guard case .object(let body) = item else { throw fail(key, "\(key) must be a block") }
+                merged.entries += body.entries
+            }
+            return merged
+        default: throw fail(key, "\(key) must be a block")
+        }
+    }
+
+    /// Vault's `telemetry` stanza: the Prometheus settings are honoured; the other sinks
+    /// (statsd, circonus, dogstatsd, stackdriver) are refused rather than left silent.
+    static func telemetry(_ value: HCLValue, fail: (String, String) -> ConfigError) throws -> ServerTelemetry.Settings {
+        var settings = ServerTelemetry.Settings()
+        for (key, setting) in try block(value, "telemetry", fail).entries {
+            switch key {
+            case "prometheus_retention_time":
+                let seconds = try duration(setting, key, fail)
+                guard seconds >= 0 else { throw fail(key, "prometheus_retention_time must not be negative") }
+                settings.prometheusRetention = TimeInterval(seconds)
+            case "disable_hostname": settings.disableHostname = try bool(setting, key, fail)
+            default:
+                throw fail(key, "telemetry: key \"\(key)\" is not supported (Tresor serves Prometheus and JSON at sys/metrics; "
+                    + "supported keys: prometheus_retention_time, disable_hostname)")
+            }
+        }
+        return settings
     }
 
     /// A `storage` or `seal` stanza; options its type does not honour are refused (an unknown
@@ -184,6 +221,13 @@ enum ServerConfigLoader {
             case "tls_client_ca_file": listener.tlsClientCAFile = try string(value, key, fail)
             case "tls_require_and_verify_client_cert": listener.tlsRequireAndVerifyClientCert = try bool(value, key, fail)
             case "tls_disable_client_certs": listener.tlsDisableClientCerts = try bool(value, key, fail)
+            case "telemetry":
+                for (field, setting) in try block(value, key, fail).entries {
+                    guard field == "unauthenticated_metrics_access" else {
+                        throw fail(field, "listener \"tcp\": telemetry key \"\(field)\" is not supported (only unauthenticated_metrics_access)")
+                    }
+                    if try bool(setting, field, fail) { listener.unauthenticatedOperatorPaths.insert("metrics") }
+                }
             case "max_request_size":
                 let size = try int(value, key, fail)
                 listener.maxRequestSize = size <= 0 ? 32 * 1024 * 1024 : size

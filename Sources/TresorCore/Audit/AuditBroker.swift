@@ -149,6 +149,9 @@ import Synchronization
             return line
         }
 
+        /// Lines chained onto this device by this run.
+        var chainedLines: UInt64 { queue.withLock { $0.settled } }
+
         /// Starts a new file after rotation; its first line names the last hash of the old one.
         func reopen() async {
             await deviceLock.acquire("device")
@@ -185,6 +188,8 @@ import Synchronization
     /// Queues the event on every device without waiting: for a request's own entry, which
     /// `log(_:after:)` then holds its response entry to.
     public func enqueue(_ event: AuditEvent) -> AuditTicket {
+        let started = Telemetry.start()
+        defer { Telemetry.record(Telemetry.auditRequest, since: started) }
         let devices = active.withLock { Array($0.values) }
         return AuditTicket(sequences: Dictionary(uniqueKeysWithValues: devices.map { ($0.config.path, $0.enqueue(event)) }))
     }
@@ -194,6 +199,14 @@ import Synchronization
     public func log(_ event: AuditEvent, after ticket: AuditTicket? = nil) async -> Bool {
         let devices = active.withLock { Array($0.values) }
         if devices.isEmpty { return true }
+        let started = Telemetry.start()
+        let written = await write(event, after: ticket, to: devices)
+        Telemetry.record(event.kind == .request ? Telemetry.auditRequest : Telemetry.auditResponse, since: started)
+        if !written { (event.kind == .request ? Telemetry.auditRequestFailure : Telemetry.auditResponseFailure).increment() }
+        return written
+    }
+
+    private func write(_ event: AuditEvent, after ticket: AuditTicket?, to devices: [Active]) async -> Bool {
         @Sendable func record(_ device: Active) async -> Bool {
             guard let ticket else { return await device.record(event) }
             // A device enabled after the request entry was queued never got it.
@@ -208,6 +221,11 @@ import Synchronization
             for await ok in group where ok { any = true }
             return any
         }
+    }
+
+    /// Lines each device chained in this run (`tresor.audit.chain_length`).
+    public var chainLengths: [(path: String, lines: UInt64)] {
+        active.withLock { $0.map { ($0.key, $0.value.chainedLines) } }
     }
 
     /// SIGHUP: reopen every file device.

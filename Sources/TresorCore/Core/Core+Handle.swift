@@ -12,11 +12,18 @@ extension Core {
     /// The request pipeline: token → ACL → route → handler → commit. Any failure before the
     /// commit leaves storage untouched.
     public func handle(_ request: LogicalRequest) async throws(TresorError) -> CoreResponse {
+        let started = Telemetry.start()
         do {
-            return try await process(request)
+            let response = try await process(request)
+            // A login: a token issued to a caller that came without one.
+            let login = response.response?.auth != nil && request.clientToken.isEmpty
+            Telemetry.record(login ? Telemetry.handleLoginRequest : Telemetry.handleRequest, since: started)
+            return response
         } catch let error as TresorError {
+            Telemetry.record(Telemetry.handleRequest, since: started)
             throw error
         } catch {
+            Telemetry.record(Telemetry.handleRequest, since: started)
             // The path is not logged: some paths carry tokens (auth/token/lookup/<token>).
             logger.error("request failed", metadata: ["request_id": "\(request.id)", "error": "\(error)"])
             throw TresorError.internalError("internal error")
@@ -97,7 +104,9 @@ extension Core {
         // The break-glass listener options open root generation or rekey to callers without a token.
         let breakGlass = (request.unauthenticatedOperatorPaths.contains("generate-root") && request.path.hasPrefix("sys/generate-root/"))
             || (request.unauthenticatedOperatorPaths.contains("rekey") && request.path.hasPrefix("sys/rekey/"))
-        let unauthenticated = breakGlass || (matched.map { $0.0.backend.specialPaths.unauthenticated.matches($0.1) } ?? false)
+        // A listener with `telemetry { unauthenticated_metrics_access = true }` lets scrapers in.
+        let openMetrics = request.unauthenticatedOperatorPaths.contains("metrics") && request.path == "sys/metrics"
+        let unauthenticated = breakGlass || openMetrics || (matched.map { $0.0.backend.specialPaths.unauthenticated.matches($0.1) } ?? false)
         var token: TokenEntry?
         if !unauthenticated {
             guard let entry = try await tokens.lookup(token: request.clientToken, storage: direct) else {
@@ -264,6 +273,8 @@ extension Core {
         let fields = FieldData(raw: request.data, schema: spec.fields)
         try fields.validate()
         let context = makeContext(request, route: route, relative: relative, captures: captures, token: token, operation: operation, transaction: transaction)
+        let started = Telemetry.start()
+        defer { route.timers.timer(for: operation).map { Telemetry.record($0, since: started) } }
         var response = try await handler(context, fields)
         if !spec.fields.isEmpty, case let unknown = fields.unknownFields, !unknown.isEmpty, response != nil {
             response!.warnings.append("Endpoint ignored these unrecognized parameters: [\(unknown.joined(separator: " "))]")

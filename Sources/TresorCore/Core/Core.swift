@@ -34,6 +34,8 @@ import Synchronization
     let revocationProgress = RevocationProgress()
     /// Lease-count quotas and the counts they keep.
     let leaseQuotas = LeaseQuotas()
+    /// When `sys/metrics` last counted leases, tokens and secrets.
+    let gaugeCounts = GaugeSchedule()
     public let auditSettings: AuditSettings
 
     let routeTable = Mutex(RouteTable([]))
@@ -111,6 +113,7 @@ import Synchronization
             storage.afterCommit { [weak self] in self?.leaseQuotas.released(leaseID: TokenStore.leaseID(entry), role: Self.loginRole(entry)) }
         }
         tokens.setAdmission { [weak self] entry, storage in try await self?.admitToken(entry, storage: storage) }
+        Telemetry.preregister()
     }
 
     public var routes: RouteTable { routeTable.withLock { $0 } }

@@ -25,6 +25,12 @@ import Foundation
         shards.withLock(id) { _ = $0.removeValue(forKey: id) }
     }
 
+    public var count: Int {
+        var total = 0
+        shards.forEach { total += $0.count }
+        return total
+    }
+
     /// Vault's shape: request id → start time, client address, path, method.
     var report: JSONValue {
         var all: [String: JSONValue] = [:]

@@ -4,10 +4,12 @@
     public struct Route: Sendable {
         public let mount: MountEntry
         public let backend: LogicalBackend
+        public let timers: RouteTimers
 
         public init(mount: MountEntry, backend: LogicalBackend) {
             self.mount = mount
             self.backend = backend
+            timers = RouteTimers(mountPath: mount.routePath)
         }
     }
 

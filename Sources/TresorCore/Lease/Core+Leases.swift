@@ -108,6 +108,8 @@ extension Core {
     /// Revokes through the backend, then forgets the lease. A failed revocation keeps the lease,
     /// counts the attempt and retries later with backoff: a credential is never silently dropped.
     public func revokeLease(_ id: String, force: Bool = false) async throws {
+        let started = Telemetry.start()
+        defer { Telemetry.record(Telemetry.expireRevoke, since: started) }
         let key = Self.leasePrefix + id
         do {
             try await withTransaction { tx in

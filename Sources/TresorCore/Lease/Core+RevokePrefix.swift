@@ -45,10 +45,13 @@ final class RevocationProgress: Sendable {
 /// outside with its lease still stored by more than the few in flight.
 extension Core {
     static let revocationJobPrefix = "sys/expire/revoke-jobs/"
-    /// Tokens revoked in one transaction.
-    static let tokenRevocationBatch = 200
-    /// Transactions of token revocations, or secret revocations, in flight at once.
-    static let revocationConcurrency = 8
+    /// Tokens revoked in one transaction. Small: a transaction's own listings merge its pending
+    /// writes, so its cost grows with their square; group commit joins the small ones anyway.
+    static let tokenRevocationBatch = 8
+    /// Transactions of token revocations in flight at once.
+    static let revocationConcurrency = 32
+    /// Secret revocations in flight at once (they reach outside Tresor).
+    static let secretRevocationConcurrency = 4
 
     public func revokeLeases(prefix: String, force: Bool) async throws {
         let job = RevocationJob(id: RandomUUID.string(), prefix: prefix, force: force, startTime: clock())
@@ -110,35 +113,46 @@ extension Core {
             guard let bytes = try await direct.get(Self.leasePrefix + id) else { continue }
             if let hash = TokenStore.tokenHash(fromLeaseValue: bytes) { tokenHashes.append(hash) } else { secrets.append(id) }
         }
-        var failed = 0
+        let chunks = stride(from: 0, to: tokenHashes.count, by: Self.tokenRevocationBatch).map {
+            Array(tokenHashes[$0..<min(tokenHashes.count, $0 + Self.tokenRevocationBatch)])
+        }
+        let failed = await inParallel(chunks, width: Self.revocationConcurrency) { await self.revokeTokens($0, job: job) }
+        // Credentials in a database: a few at a time (concurrent REVOKEs on one table can make
+        // PostgreSQL refuse one with "tuple concurrently updated"), and what failed once is
+        // tried again alone before it counts as failed.
+        var retry: [String] = []
+        _ = await inParallel(secrets, width: Self.secretRevocationConcurrency) { id in
+            (try? await self.revokeLease(id, force: job.force)) == nil ? 1 : 0
+        }
+        for id in secrets where try await direct.get(Self.leasePrefix + id) != nil { retry.append(id) }
+        var failedSecrets = 0
+        for id in retry {
+            do {
+                try await revokeLease(id, force: job.force)
+            } catch {
+                failedSecrets += 1
+            }
+        }
+        revocationProgress.add(job, secrets.count - failedSecrets)
+        return failed + failedSecrets
+    }
+
+    /// Runs `work` over `items`, at most `width` at once; sums what each returns.
+    private func inParallel<T: Sendable>(_ items: [T], width: Int, _ work: @escaping @Sendable (T) async -> Int) async -> Int {
         await withTaskGroup(of: Int.self) { group in
+            var total = 0
             var running = 0
-            func add(_ work: @escaping @Sendable () async -> Int) async {
-                if running >= Self.revocationConcurrency, let done = await group.next() {
-                    failed += done
+            for item in items {
+                if running >= width, let done = await group.next() {
+                    total += done
                     running -= 1
                 }
-                group.addTask(operation: work)
+                group.addTask { await work(item) }
                 running += 1
             }
-            for start in stride(from: 0, to: tokenHashes.count, by: Self.tokenRevocationBatch) {
-                let chunk = Array(tokenHashes[start..<min(tokenHashes.count, start + Self.tokenRevocationBatch)])
-                await add { await self.revokeTokens(chunk, job: job) }
-            }
-            for id in secrets {
-                await add {
-                    do {
-                        try await self.revokeLease(id, force: job.force)
-                        self.revocationProgress.add(job, 1)
-                        return 0
-                    } catch {
-                        return 1
-                    }
-                }
-            }
-            for await done in group { failed += done }
+            for await done in group { total += done }
+            return total
         }
-        return failed
     }
 
     /// Revokes the token trees in one transaction; should that fail, each in its own, so one

@@ -144,11 +144,15 @@ import Synchronization
     // MARK: values
 
     public func get(_ key: String) async throws -> [UInt8]? {
-        try await entry(key).bytes
+        let started = Telemetry.start()
+        defer { Telemetry.record(Telemetry.barrierGet, since: started) }
+        return try await entry(key).bytes
     }
 
     /// The stored document at `key`, decoded once and then served from the cache until it changes.
     public func document<T: Decodable & Sendable>(_ key: String, as type: T.Type) async throws -> T? {
+        let started = Telemetry.start()
+        defer { Telemetry.record(Telemetry.barrierGet, since: started) }
         let found = try await entry(key)
         guard let bytes = found.bytes else { return nil }
         if found.decodedType == ObjectIdentifier(T.self), let value = found.decoded as? T { return value }
@@ -161,8 +165,12 @@ import Synchronization
         guard let ring = currentKeyring else { throw TresorError.sealed }
         let epoch: UInt64
         switch cache.lookup(key) {
-        case .hit(let entry): return entry
-        case .miss(let since): epoch = since
+        case .hit(let entry):
+            Telemetry.cacheHit.increment()
+            return entry
+        case .miss(let since):
+            Telemetry.cacheMiss.increment()
+            epoch = since
         }
         var entry = DocumentCache.Entry()
         if let blob = try await physical.get(key) {
@@ -191,6 +199,8 @@ import Synchronization
 
     public func list(prefix: String) async throws -> [String] {
         guard !isSealed else { throw TresorError.sealed }
+        let started = Telemetry.start()
+        defer { Telemetry.record(Telemetry.barrierList, since: started) }
         return try await physical.list(prefix: prefix)
     }
 
@@ -202,6 +212,8 @@ import Synchronization
 
     public func list(prefix: String, after: String?, limit: Int?) async throws -> [String] {
         guard !isSealed else { throw TresorError.sealed }
+        let started = Telemetry.start()
+        defer { Telemetry.record(Telemetry.barrierList, since: started) }
         return try await physical.list(prefix: prefix, after: after, limit: limit)
     }
 
@@ -227,6 +239,13 @@ import Synchronization
         }
         // Invalidate even when the commit fails: it may have reached storage before failing.
         defer { cache.invalidate(operations.lazy.map(\.key)) }
+        let started = Telemetry.start()
+        defer {
+            // Each write waited for the whole commit: that is its time.
+            for op in operations {
+                if case .put = op { Telemetry.record(Telemetry.barrierPut, since: started) } else { Telemetry.record(Telemetry.barrierDelete, since: started) }
+            }
+        }
         try await physical.commit(encrypted)
     }
 

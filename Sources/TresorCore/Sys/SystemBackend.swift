@@ -16,7 +16,7 @@ struct SystemBackend: LogicalBackend {
         paths = Self.statusPaths(core) + Self.mountPaths(core) + Self.authPaths(core) + Self.policyPaths(core)
             + Self.capabilityPaths(core) + Self.internalPaths(core) + Self.auditPaths(core) + Self.leasePaths(core)
             + Self.wrappingPaths(core) + Self.generateRootPaths(core) + Self.rekeyPaths(core) + Self.hostPaths(core)
-            + Self.quotaPaths(core)
+            + Self.quotaPaths(core) + Self.metricsPaths(core)
     }
 }
 

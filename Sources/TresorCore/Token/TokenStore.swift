@@ -68,11 +68,16 @@ import Synchronization
     }
 
     /// Asked before a token is made, inside the creating transaction (lease-count quotas);
-    /// throwing refuses the token.
-    private let admission = Mutex<(@Sendable (TokenEntry, Storage) async throws -> Void)?>(nil)
+    /// throwing refuses the token. Kept in a struct: a bare closure read through the Mutex's
+    /// inout access gains a reabstraction thunk on every read, and calls got slower and memory
+    /// grew with every token made.
+    private struct Admission: Sendable {
+        let check: @Sendable (TokenEntry, Storage) async throws -> Void
+    }
+    private let admission = Mutex<Admission?>(nil)
 
     func setAdmission(_ check: @escaping @Sendable (TokenEntry, Storage) async throws -> Void) {
-        admission.withLock { $0 = check }
+        admission.withLock { $0 = Admission(check: check) }
     }
 
     /// Loads (or on first start creates) the salt. Expiry needs nothing read here: the index in
@@ -109,6 +114,8 @@ import Synchronization
     /// The live entry for a token, or nil when unknown, expired or used up.
     public func lookup(token: String, storage: Storage, now: Date = Date()) async throws -> TokenEntry? {
         guard !token.isEmpty else { return nil }
+        let started = Telemetry.start()
+        defer { Telemetry.record(Telemetry.tokenLookup, since: started) }
         if token.hasPrefix(BatchTokenSeal.prefix) { return try await lookup(batch: token, storage: storage, now: now) }
         return try await lookup(hash: try hash(token), storage: storage, now: now)
     }
@@ -160,6 +167,8 @@ import Synchronization
     /// Creates a token under `parent` (nil for the very first root token). Returns the token ID,
     /// which exists only in this answer.
     public func create(_ params: TokenParams, parent: TokenEntry?, storage: Storage, now: Date = Date()) async throws -> (String, TokenEntry) {
+        let started = Telemetry.start()
+        defer { Telemetry.record(Telemetry.tokenCreate, since: started) }
         // Only the very first root token has no parent, and it names its policies itself.
         let wrapping = params.responseWrapping && params.policies == [Core.wrappingPolicyName] && params.noDefaultPolicy
         guard parent != nil || params.policies == ["root"] || params.login != nil || wrapping else {
@@ -210,7 +219,7 @@ import Synchronization
 
         if params.batch {
             let (token, entry) = try createBatch(params, policies: policies, ttl: ttl, parent: parent, now: now)
-            try await admission.withLock({ $0 })?(entry, storage)
+            try await admission.withLock({ $0 })?.check(entry, storage)
             return (token, entry)
         }
         let token = params.id ?? TokenCrypto.newToken()
@@ -234,7 +243,7 @@ import Synchronization
             boundCIDRs: params.login?.boundCIDRs.isEmpty == false ? params.login?.boundCIDRs : params.boundCIDRs.isEmpty ? nil : params.boundCIDRs)
         entry.role = params.role
         entry.entityID = params.entityID ?? (params.orphan ? nil : parent?.entityID)
-        try await admission.withLock({ $0 })?(entry, storage)
+        try await admission.withLock({ $0 })?.check(entry, storage)
         try await storage.putJSON(Self.idPrefix + tokenHash, entry)
         try await storage.putJSON(Self.accessorPrefix + hash(accessor), AccessorIndex(accessor: accessor, tokenHash: tokenHash))
         if let parentID = entry.parent {
@@ -347,8 +356,9 @@ import Synchronization
             }
         }
         // Children first, as Vault does, so a crash midway never leaves an orphaned subtree.
+        // Each child's revocation removes its own parent link: nothing is left to list after.
         for hash in order.reversed() {
-            try await revokeOne(hash: hash, storage: storage)
+            try await revokeOne(hash: hash, storage: storage, childrenGone: true)
         }
     }
 
@@ -364,7 +374,13 @@ import Synchronization
         try await revokeOne(hash: hash, storage: storage)
     }
 
-    private func revokeOne(hash: String, storage: Storage) async throws {
+    private func revokeOne(hash: String, storage: Storage, childrenGone: Bool = false) async throws {
+        let started = Telemetry.start()
+        defer {
+            // A token is a lease too: Vault times its revocation under both names.
+            Telemetry.record(Telemetry.tokenRevoke, since: started)
+            Telemetry.record(Telemetry.expireRevoke, since: started)
+        }
         // Held until commit, so a concurrent use count or renewal cannot write the token back.
         await storage.lock(Self.idPrefix + hash)
         guard let entry = try await storage.getJSON(Self.idPrefix + hash, as: TokenEntry.self) else { return }
@@ -377,8 +393,10 @@ import Synchronization
         if let parent = entry.parent {
             try await storage.delete(Self.parentPrefix + parent + "/" + hash)
         }
-        for child in try await storage.list(Self.parentPrefix + hash + "/") where !child.hasSuffix("/") {
-            try await storage.delete(Self.parentPrefix + hash + "/" + child)
+        if !childrenGone {
+            for child in try await storage.list(Self.parentPrefix + hash + "/") where !child.hasSuffix("/") {
+                try await storage.delete(Self.parentPrefix + hash + "/" + child)
+            }
         }
         if let expireTime = entry.expireTime {
             let deadline = ExpiryDeadline(kind: .token, id: hash, at: expireTime)

@@ -165,8 +165,8 @@ listener "tcp" {
 
 {{/*
 The server config as the chart would write it, before the user's own config is considered.
-Only keys Tresor accepts: it refuses unknown ones at start (no service_registration, no
-telemetry). disable_mlock because pods lack IPC_LOCK.
+Only keys Tresor accepts: it refuses unknown ones at start (no service_registration).
+disable_mlock because pods lack IPC_LOCK.
 */}}
 {{- define "tresor.generatedConfig" -}}
 {{- $mode := include "tresor.mode" . -}}
@@ -232,7 +232,7 @@ crash-loops: HA on per-pod storage, keys Tresor refuses, vault-helm's shell plac
 {{- fail "the HA server config names per-pod storage (raft, file, sqlite or inmem): each replica would keep its own data. Tresor's HA needs shared storage: remove server.ha.raft.config to let the chart run etcd, or use storage \"postgresql\" or \"etcd\"." -}}
 {{- end -}}
 {{- /* Keys vault-helm's sample configs carry that Tresor refuses at start: say so at install instead. */ -}}
-{{- range $key := list "service_registration" "telemetry" "ha_storage" -}}
+{{- range $key := list "service_registration" "ha_storage" -}}
 {{- if regexMatch (printf "(?m)^\\s*\"?%s\"?\\s*[\"{:=]" $key) $user -}}
 {{- fail (printf "the server config sets %s, which Tresor does not support and refuses at start: remove it from the config value" $key) -}}
 {{- end -}}
