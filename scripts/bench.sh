@@ -20,4 +20,6 @@ scripts/build-release.sh
 tresor="$(scripts/build-release.sh --show-bin-path)/tresor"
 .venv/bin/python Benchmarks/side_by_side.py --tresor "$tresor" --bao .venv/bin/bao "$@"
 # The same servers on production storage (SQLite / raft, and one PostgreSQL cluster for both).
-exec .venv/bin/python Benchmarks/storage_bench.py --tresor "$tresor" --bao .venv/bin/bao --report docs/benchmarks.md
+.venv/bin/python Benchmarks/storage_bench.py --tresor "$tresor" --bao .venv/bin/bao --report docs/benchmarks.md
+# What recording metrics costs (the "Metrics overhead" row).
+exec .venv/bin/python Benchmarks/metrics_overhead.py --tresor "$tresor" --report docs/benchmarks.md
