@@ -47,7 +47,7 @@ enum DevServer {
         }
         // Meanwhile this loop has time to spare for the first connection's one-time costs.
         _ = ListenerWarmUp.run(logger: logger)
-        let http = try TresorHTTPServer.listener(core: core, host: host, port: port, logger: logger, startGate: ready) { boundPort in
+        let http = try TresorHTTPServer.listener(core: core, host: host, port: port, logger: logger, startGate: ready, webUI: true) { boundPort in
             banner.bound(port: boundPort)
         }
         let group = ServiceGroup(configuration: .init(

@@ -83,7 +83,7 @@ enum ProductionServer {
         let reopenOnHangUp = AuditReopener(core: core)
 
         let apps = try prepared.map { listener in
-            try listener.application(core: core, logger: logger) { port in
+            try listener.application(core: core, logger: logger, webUI: config.ui) { port in
                 logger.info("listening", metadata: ["address": "\(listener.scheme)://\(listener.host):\(port)"])
             }
         }
@@ -172,9 +172,9 @@ struct PreparedListener {
         }
     }
 
-    func application(core: Core, logger: Logger, onRunning: @escaping @Sendable (Int) async -> Void) throws -> any Service {
+    func application(core: Core, logger: Logger, webUI: Bool, onRunning: @escaping @Sendable (Int) async -> Void) throws -> any Service {
         try TresorHTTPServer.listener(core: core, host: host, port: port, tls: tls, maxRequestSize: maxRequestSize, jsonLimits: jsonLimits,
-                                     logger: logger, unauthenticatedOperatorPaths: unauthenticatedOperatorPaths, onRunning: onRunning)
+                                     logger: logger, unauthenticatedOperatorPaths: unauthenticatedOperatorPaths, webUI: webUI, onRunning: onRunning)
     }
 }
 

@@ -22,11 +22,12 @@ public enum TresorHTTPServer {
                                 maxRequestSize: Int = RequestMapper.defaultMaxRequestSize, jsonLimits: JSONLimits = .requestDefault,
                                 logger: Logger,
                                 startGate: StartGate? = nil, clusterListener: Bool = false, unauthenticatedOperatorPaths: Set<String> = [],
-                                onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) throws -> any Service
+                                webUI: Bool = false, onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) throws -> any Service
     {
         let server: HTTPServerBuilder = try tls.map { try .tls(.vaultHTTP1, tlsConfiguration: $0) } ?? .vaultHTTP1
         let responder = TresorResponder(core: core, maxRequestSize: maxRequestSize, jsonLimits: jsonLimits,
-                                        clusterListener: clusterListener, unauthenticatedOperatorPaths: unauthenticatedOperatorPaths)
+                                        clusterListener: clusterListener, unauthenticatedOperatorPaths: unauthenticatedOperatorPaths,
+                                        webUI: webUI)
         return try server.buildServer(
             configuration: .init(address: .hostname(host, port: port), serverName: nil),
             eventLoopGroup: MultiThreadedEventLoopGroup.singleton,

@@ -17,10 +17,13 @@ import NIOCore
     /// (for CIDR-bound tokens and roles, and in the audit log).
     let trustsForwardedClientAddress: Bool
     let unauthenticatedOperatorPaths: Set<String>
+    /// Serves the web UI at `/ui/` (`ui = true`; dev mode).
+    let webUI: Bool
 
     public init(core: Core, maxRequestSize: Int = RequestMapper.defaultMaxRequestSize, jsonLimits: JSONLimits = .requestDefault,
-                clusterListener: Bool = false, unauthenticatedOperatorPaths: Set<String> = []) {
+                clusterListener: Bool = false, unauthenticatedOperatorPaths: Set<String> = [], webUI: Bool = false) {
         self.unauthenticatedOperatorPaths = unauthenticatedOperatorPaths
+        self.webUI = webUI && !clusterListener
         self.core = core
         self.maxRequestSize = maxRequestSize
         self.jsonLimits = jsonLimits
@@ -29,6 +32,7 @@ import NIOCore
     }
 
     public func respond(to request: Request, remoteAddress: SocketAddress?) async -> Response {
+        if webUI, WebUI.owns(request.uri.path) { return WebUI.respond(path: request.uri.path, method: request.method) }
         if trustsForwardedClientAddress {
             let client = request.headers[StandbyForwarder.clientAddressHeader].flatMap { try? SocketAddress(ipAddress: $0, port: 0) }
             return Self.response(await handle(request, body: nil, remoteAddress: client ?? remoteAddress), isHead: request.method == .head)

@@ -616,7 +616,7 @@ def test_injector_with_its_own_certificate():
     (["injector.replicas=2"], "injector.replicas > 1 needs injector.certs.secretName"),
     # vault-helm values for objects this chart does not render are refused, not dropped.
     (["server.ingress.enabled=true"], "server.ingress.enabled is set, but this chart does not support it"),
-    (["ui.enabled=true"], "Tresor serves no web UI"),
+    (["ui.enabled=true"], "a separate UI Service is not rendered"),
 ])
 def test_render_refuses(sets, message):
     with pytest.raises(helm.HelmRenderError) as failure:

@@ -102,7 +102,8 @@ import Testing
           tls_disable = true
         }
         """)
-        #expect(config.notes.count == 1)
+        // `ui = true` is honoured now (the web UI at /ui/): no note.
+        #expect(config.notes.isEmpty && config.ui)
         #expect(config.clusterNotes(haEnabled: false).count == 2)
         #expect(config.clusterNotes(haEnabled: true).isEmpty)
     }

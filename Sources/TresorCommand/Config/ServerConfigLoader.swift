@@ -48,7 +48,6 @@ enum ServerConfigLoader {
             case "cluster_name": config.clusterName = try string(value, key, fail)
             case "ui":
                 config.ui = try bool(value, key, fail)
-                if config.ui { config.notes.append("ui = true: this build serves no web UI; the API is at /v1/") }
             case "disable_mlock": config.disableMlock = try bool(value, key, fail)
             case "pid_file": config.pidFile = try string(value, key, fail)
             case "log_format":

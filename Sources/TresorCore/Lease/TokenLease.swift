@@ -54,9 +54,10 @@ extension Core {
         ]
     }
 
-    /// Only the token itself, or root, may renew or revoke a token's lease.
+    /// Only the token itself, the token that created it, or root, may renew or revoke a
+    /// token's lease.
     func checkTokenLeaseOwner(_ token: TokenEntry, caller: TokenEntry?) throws {
-        guard let caller, caller.isRoot || caller.id == token.id else { throw TresorError.permissionDenied }
+        guard let caller, caller.isRoot || caller.id == token.id || caller.id == token.parent else { throw TresorError.permissionDenied }
     }
 
     func revokeTokenLease(_ token: TokenEntry) async throws {
