@@ -14,6 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from side_by_side import Server, wrk  # noqa: E402
+from storage_bench import replace_section  # noqa: E402
 
 HEADING = "## Metrics overhead"
 
@@ -57,16 +58,7 @@ from the same release binary, one recording Vault's metrics and one with `TRESOR
 """
     print(section)
     if args.report:
-        report = Path(args.report)
-        text = report.read_text() if report.exists() else ""
-        if HEADING in text:
-            start = text.index(HEADING)
-            rest = text[start + len(HEADING):]
-            end = rest.find("\n## ")
-            text = text[:start] + section + (rest[end + 1:] if end >= 0 else "")
-        else:
-            text = text.rstrip() + "\n\n" + section
-        report.write_text(text)
+        replace_section(Path(args.report), HEADING, section)
 
 
 if __name__ == "__main__":

@@ -203,6 +203,12 @@ before it answers.
 
 {tables}
 """
+    replace_section(report, heading, body)
+
+
+def replace_section(report, heading, body):
+    """Puts `body` (which starts with `heading`) in place of that section of the Markdown file,
+    or at its end: each benchmark rewrites its own section only."""
     text = report.read_text() if report.exists() else ""
     if heading in text:
         start = text.index(heading)

@@ -43,35 +43,35 @@ public final class VaultMetrics: Sendable {
     }
 
     func summary(_ label: String, _ dimensions: [(String, String)]) -> Summary {
-        let name = Self.prometheusName(label)
-        return summaries.withLock { map in
-            let key = Self.key(name, dimensions)
-            if let existing = map[key] { return existing }
-            let made = Summary(name: name, dotted: label, labels: dimensions)
-            map[key] = made
-            return made
-        }
+        Self.existing(in: summaries, label, dimensions) { name in Summary(name: name, dotted: label, labels: dimensions) }
     }
 
     func counter(_ label: String, _ dimensions: [(String, String)]) -> CountingCounter {
-        let name = Self.prometheusName(label)
-        return counters.withLock { map in
-            let key = Self.key(name, dimensions)
-            if let existing = map[key] { return existing }
-            let made = CountingCounter(label: label, labels: dimensions,
-                                       prometheus: registry.makeCounter(descriptor: MetricNameDescriptor(metricName: name, unitName: "", helpText: name), labels: dimensions))
-            map[key] = made
-            return made
+        Self.existing(in: counters, label, dimensions) { [registry] name in
+            CountingCounter(label: label, labels: dimensions, prometheus: registry.makeCounter(descriptor: Self.descriptor(name), labels: dimensions))
         }
     }
 
     func gauge(_ label: String, _ dimensions: [(String, String)]) -> ValueGauge {
-        let name = Self.prometheusName(label)
-        return gauges.withLock { map in
-            let key = Self.key(name, dimensions)
-            if let existing = map[key] { return existing }
-            let made = ValueGauge(label: label, labels: dimensions, prometheus: registry.makeGauge(descriptor: MetricNameDescriptor(metricName: name, unitName: "", helpText: name), labels: dimensions))
-            map[key] = made
+        Self.existing(in: gauges, label, dimensions) { [registry] name in
+            ValueGauge(label: label, labels: dimensions, prometheus: registry.makeGauge(descriptor: Self.descriptor(name), labels: dimensions))
+        }
+    }
+
+    /// Vault's help text is the metric's own name.
+    private static func descriptor(_ name: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(metricName: name, unitName: "", helpText: name)
+    }
+
+    /// The metric with this name and labels, made on first use: one name and label set is one metric.
+    private static func existing<Metric: Sendable>(in map: borrowing Mutex<[String: Metric]>, _ label: String, _ dimensions: [(String, String)],
+                                         make: (String) -> Metric) -> Metric {
+        let name = prometheusName(label)
+        let key = key(name, dimensions)
+        return map.withLock { metrics in
+            if let found = metrics[key] { return found }
+            let made = make(name)
+            metrics[key] = made
             return made
         }
     }
